@@ -1,0 +1,86 @@
+"""The one command line: ``python main.py [synth|gate] ...``.
+
+Example::
+
+    python main.py                                   # = synth of config/default.yaml
+    python main.py synth --config config/dev.yaml    # another config
+    python main.py --help
+
+Exit codes: 0 done, 1 a check failed (e.g. the gate timed out), 2 a usage or
+config error (the message names the field, the value and what is allowed; no
+traceback, and an existing ``cdktf.out/`` is left exactly as it was).
+``--help`` and config errors never load cdktf or jsii.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+from app.errors import EXIT_OK, EXIT_USAGE, UserError
+
+DEFAULT_CONFIG = "config/default.yaml"
+DEFAULT_OUTDIR = "cdktf.out"
+COMMANDS = ("synth",)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own usage errors: exit 2, no traceback
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python main.py",
+        description="Resilient multi-region Microsoft Foundry on Azure, as Terraform JSON (cdktf).",
+        epilog="Without a command, 'synth' runs: 'python main.py' = 'python main.py synth'.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    synth = sub.add_parser(
+        "synth",
+        help="synthesize the config into Terraform JSON (one stack shared, one per hub region)",
+        description="Validate the config, then write one Terraform JSON stack for what the regions share and "
+        "one per hub region into the output directory, replacing it only when synthesis succeeded.",
+    )
+    synth.add_argument("--config", default=DEFAULT_CONFIG, metavar="PATH", help=f"config file (default: {DEFAULT_CONFIG})")
+    synth.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help=f"output directory (default: $CDKTF_OUTDIR when run by the cdktf CLI, else {DEFAULT_OUTDIR})",
+    )
+    return parser
+
+
+def _run_synth(args: argparse.Namespace) -> int:
+    from app.config import load_config
+
+    cfg = load_config(args.config)
+    for w in cfg.warnings:
+        print(f"warning: {w.render()}", file=sys.stderr)
+    from app.synth import synthesize
+
+    outdir = args.out or os.environ.get("CDKTF_OUTDIR") or DEFAULT_OUTDIR
+    stacks = synthesize(cfg, outdir)
+    print(f"synthesized {len(stacks)} stacks into {outdir}/: {', '.join(stacks)}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "synth")
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "synth":
+            return _run_synth(args)
+    except UserError as e:
+        print(str(e), file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return EXIT_USAGE

@@ -1,0 +1,562 @@
+"""The one config model: a YAML file in, a validated, frozen :class:`PlatformConfig` out.
+
+Example::
+
+    >>> from app.config import load_config
+    >>> cfg = load_config("config/default.yaml")
+    >>> cfg.regions.primary, cfg.secondary_regions, cfg.registry_name
+    ('eastus', ('westus',), 'crcontosofraudprod')
+
+Validation happens once, here, before cdktf is loaded. It runs in two passes:
+the structure (types, unknown keys, ranges, closed sets) with pydantic, then the
+Azure rules that need several fields at once (region pairs, zones, names). Each
+pass reports every problem it finds; a :class:`~app.errors.ConfigError` carries
+them all. Facts worth knowing but not fatal come back as warnings.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from app import naming
+from app.errors import ConfigError, Problem
+from app.regions import REGIONS, region, suggest
+
+MAX_CONFIG_BYTES = 256 * 1024
+MAX_HUB_REGIONS = 16
+
+
+class Redundancy(enum.StrEnum):
+    """Geo-redundant replication types allowed for irreplaceable training data."""
+
+    GRS = "GRS"
+    RAGRS = "RAGRS"
+    GZRS = "GZRS"
+    RAGZRS = "RAGZRS"
+
+
+class RegistrySku(enum.StrEnum):
+    BASIC = "Basic"
+    STANDARD = "Standard"
+    PREMIUM = "Premium"
+
+
+class Mode(enum.StrEnum):
+    ACTIVE_PASSIVE = "active-passive"
+    ACTIVE_ACTIVE = "active-active"
+
+
+_LOWER_ALNUM = r"^[a-z][a-z0-9]*$"
+_SPELLINGS = {"RA-GRS": "RAGRS", "RA-GZRS": "RAGZRS"}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Naming(_Model):
+    """Inputs of every resource name (see :mod:`app.naming`)."""
+
+    org: Annotated[str, Field(min_length=2, max_length=10, pattern=_LOWER_ALNUM)]
+    workload: Annotated[str, Field(min_length=2, max_length=10, pattern=_LOWER_ALNUM)]
+    environment: Annotated[str, Field(min_length=2, max_length=8, pattern=_LOWER_ALNUM)]
+
+
+TagValue = Annotated[str, Field(min_length=1, max_length=256)]
+TagKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^<>%&\\?/]+$")]
+
+
+class Tags(_Model):
+    """Tags set once and put on everything taggable (with ``workload`` and ``environment``)."""
+
+    owner: TagValue
+    cost_center: TagValue
+    extra: Annotated[dict[TagKey, TagValue], Field(max_length=40)] = {}
+
+
+class Targets(_Model):
+    """What the business asked for; the design is checked and reported against these."""
+
+    availability_percent: Annotated[float, Field(ge=90, lt=100)] = 99.95
+    rpo_minutes: Annotated[int, Field(ge=1, le=10080)] = 30
+    rto_minutes: Annotated[int, Field(ge=1, le=10080)] = 60
+
+
+class Regions(_Model):
+    """Hub regions: one primary, at least one secondary."""
+
+    primary: str
+    secondaries: Annotated[list[str], Field(min_length=1, max_length=MAX_HUB_REGIONS - 1)]
+    mode: Mode = Mode.ACTIVE_PASSIVE
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode(cls, v: Any) -> Any:
+        return Mode(v) if isinstance(v, str) and v in Mode._value2member_map_ else v
+
+
+class Registry(_Model):
+    """The one shared container registry (geo-replicated to every secondary region)."""
+
+    name: str | None = None
+    sku: RegistrySku = RegistrySku.PREMIUM
+    zone_redundant: bool = True
+    untagged_retention_days: Annotated[int, Field(ge=0, le=365)] = 7
+
+    @field_validator("sku", mode="before")
+    @classmethod
+    def _sku(cls, v: Any) -> Any:
+        return RegistrySku(v) if isinstance(v, str) and v in RegistrySku._value2member_map_ else v
+
+
+class TrainingData(_Model):
+    """The geo-redundant account holding the irreplaceable training data."""
+
+    account_name: str | None = None
+    redundancy: Redundancy = Redundancy.GRS
+    size_tb: Annotated[float, Field(gt=0, le=5000)] = 50
+    container_name: str = "datasets"
+    blob_soft_delete_days: Annotated[int, Field(ge=7, le=365)] = 30
+    container_soft_delete_days: Annotated[int, Field(ge=7, le=365)] = 30
+    point_in_time_restore_days: Annotated[int, Field(ge=0, le=364)] = 14
+
+    @field_validator("redundancy", mode="before")
+    @classmethod
+    def _redundancy(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = _SPELLINGS.get(v.upper(), v.upper())
+            return Redundancy(v) if v in Redundancy._value2member_map_ else v
+        return v
+
+
+class Hub(_Model):
+    """The Foundry hub built identically in every region."""
+
+    projects: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1, max_length=20)] = [
+        "default"
+    ]
+    high_business_impact: bool = True
+
+
+class ClusterOverride(_Model):
+    """Per-region sizing of one compute cluster."""
+
+    vm_size: Annotated[str, Field(pattern=r"^Standard_[A-Za-z0-9_]+$")] | None = None
+    min_nodes: Annotated[int, Field(ge=0, le=1000)] | None = None
+    max_nodes: Annotated[int, Field(ge=1, le=1000)] | None = None
+
+
+class Cluster(_Model):
+    """One autoscaling compute cluster, present in every hub region."""
+
+    name: str
+    vm_size: Annotated[str, Field(pattern=r"^Standard_[A-Za-z0-9_]+$")]
+    vm_priority: Literal["Dedicated", "LowPriority"] = "Dedicated"
+    min_nodes: Annotated[int, Field(ge=0, le=1000)] = 0
+    max_nodes: Annotated[int, Field(ge=1, le=1000)] = 4
+    idle_minutes_before_scale_down: Annotated[int, Field(ge=1, le=10080)] = 30
+    regions: dict[str, ClusterOverride] = {}
+
+
+class Compute(_Model):
+    clusters: Annotated[list[Cluster], Field(min_length=1, max_length=20)]
+
+
+class RawConfig(_Model):
+    """The YAML file's shape, one class per section."""
+
+    naming: Naming
+    tags: Tags
+    regions: Regions
+    subscription_id: Annotated[
+        str, Field(pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+    ] | None = None
+    targets: Targets = Targets()
+    registry: Registry = Registry()
+    training_data: TrainingData = TrainingData()
+    hub: Hub = Hub()
+    compute: Compute
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSizing:
+    """A cluster's effective settings in one region."""
+
+    name: str
+    vm_size: str
+    vm_priority: str
+    min_nodes: int
+    max_nodes: int
+    idle_minutes_before_scale_down: int
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """A validated config plus what follows from it (names, region roles, sizing)."""
+
+    raw: RawConfig
+    source: str
+    warnings: tuple[Problem, ...] = ()
+
+    def __getattr__(self, item: str) -> Any:
+        # Sections read naturally: cfg.regions, cfg.registry, cfg.training_data, ...
+        if item.startswith("_") or item in ("raw", "source", "warnings"):
+            raise AttributeError(item)
+        return getattr(self.raw, item)
+
+    @property
+    def namer(self) -> naming.Namer:
+        n = self.raw.naming
+        return naming.Namer(org=n.org, workload=n.workload, environment=n.environment)
+
+    @property
+    def hub_regions(self) -> tuple[str, ...]:
+        return (self.raw.regions.primary, *self.raw.regions.secondaries)
+
+    @property
+    def secondary_regions(self) -> tuple[str, ...]:
+        return tuple(self.raw.regions.secondaries)
+
+    @property
+    def registry_name(self) -> str:
+        return self.raw.registry.name or self.namer.container_registry()
+
+    @property
+    def data_account_name(self) -> str:
+        return self.raw.training_data.account_name or self.namer.storage_account(purpose="data")
+
+    def is_passive(self, location: str) -> bool:
+        return self.raw.regions.mode is Mode.ACTIVE_PASSIVE and location != self.raw.regions.primary
+
+    def replica_zone_redundant(self, location: str) -> bool:
+        return self.raw.registry.zone_redundant and region(location).zones
+
+    @property
+    def resource_tags(self) -> dict[str, str]:
+        """Tags for every taggable resource; config-derived keys win over ``tags.extra``."""
+        t = self.raw.tags
+        base = {
+            "workload": self.raw.naming.workload,
+            "environment": self.raw.naming.environment,
+            "owner": t.owner,
+            "cost-center": t.cost_center,
+            "managed-by": "cdktf",
+        }
+        return {**t.extra, **base}
+
+    def clusters(self, location: str) -> tuple[ClusterSizing, ...]:
+        out = []
+        for c in self.raw.compute.clusters:
+            o = c.regions.get(location) or ClusterOverride()
+            out.append(
+                ClusterSizing(
+                    name=c.name,
+                    vm_size=o.vm_size or c.vm_size,
+                    vm_priority=c.vm_priority,
+                    min_nodes=c.min_nodes if o.min_nodes is None else o.min_nodes,
+                    max_nodes=c.max_nodes if o.max_nodes is None else o.max_nodes,
+                    idle_minutes_before_scale_down=c.idle_minutes_before_scale_down,
+                )
+            )
+        return tuple(out)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that also refuses anchors/aliases and duplicate keys.
+
+    Aliases are how a small file smuggles a huge or self-referencing object
+    ("billion laughs"); a platform config never needs them. Duplicate keys are
+    silently last-wins in PyYAML, which hides mistakes.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.constructor.ConstructorError(
+                None, None, "YAML aliases (*name) are not allowed in a platform config", event.start_mark
+            )
+        event = self.peek_event()
+        if getattr(event, "anchor", None):
+            raise yaml.constructor.ConstructorError(
+                None, None, "YAML anchors (&name) are not allowed in a platform config", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:  # noqa: D102
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"mapping keys must be strings, found {key!r}", key_node.start_mark
+                )
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _file_problem(code: str, value: object, allowed: str, hint: str = "") -> Problem:
+    return Problem(code=code, path="(file)", value=value, allowed=allowed, hint=hint)
+
+
+def read_yaml(path: str) -> dict[str, Any]:
+    """Read a config file into plain data, or raise :class:`ConfigError`."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError(path, [_file_problem("no-file", path, "a path to an existing YAML file")]) from None
+    except (IsADirectoryError, PermissionError, OSError) as e:
+        raise ConfigError(path, [_file_problem("unreadable", path, "a readable YAML file", e.strerror or "")]) from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(path, [_file_problem("too-large", f"over {MAX_CONFIG_BYTES} bytes", f"at most {MAX_CONFIG_BYTES} bytes")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(path, [_file_problem("not-utf8", f"byte {e.start}", "UTF-8 text")]) from None
+    try:
+        doc = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        raise ConfigError(
+            path, [_file_problem("yaml-syntax", where, "plain YAML mappings, lists and scalars", e.problem or str(e))]
+        ) from None
+    except (yaml.YAMLError, RecursionError, ValueError) as e:
+        raise ConfigError(path, [_file_problem("yaml-syntax", type(e).__name__, "plain YAML", str(e)[:120])]) from None
+    if doc is None:
+        raise ConfigError(path, [_file_problem("empty", "an empty document", "a mapping with the sections naming, tags, regions, compute")])
+    if not isinstance(doc, dict):
+        raise ConfigError(path, [_file_problem("not-a-mapping", type(doc).__name__, "a mapping at the top level")])
+    return doc
+
+
+def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | None = None) -> PlatformConfig:
+    """Load, validate and return the config at ``path``; raise :class:`ConfigError` with every problem."""
+    source = os.fspath(path)
+    doc = read_yaml(source)
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(doc, dotted, value)
+    try:
+        raw = RawConfig.model_validate(doc)
+    except ValidationError as e:
+        raise ConfigError(source, [_from_pydantic(err) for err in e.errors()]) from None
+    errors, warnings = _cross_checks(raw)
+    if errors:
+        raise ConfigError(source, errors)
+    return PlatformConfig(raw=raw, source=source, warnings=tuple(warnings))
+
+
+def _set_dotted(doc: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = doc
+    for key in parents:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            node[key] = child
+        node = child
+    node[leaf] = value
+
+
+# --------------------------------------------------------------------------- pass 1: structure
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model that owns the mapping at ``loc`` (for listing allowed keys)."""
+    import typing
+
+    model: Any = RawConfig
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            field = model.model_fields.get(part)
+            if field is None:
+                return None
+            model = field.annotation
+        # unwrap Optional / Annotated / list / dict to the model inside
+        for _ in range(4):
+            args = [a for a in typing.get_args(model) if a is not type(None)]
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                break
+            model = args[-1] if args else None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+_ENUMS: dict[str, type[enum.Enum]] = {e.__name__: e for e in (Mode, Redundancy, RegistrySku)}
+_PATTERN_TEXT = {
+    _LOWER_ALNUM: "lowercase letters and digits, starting with a letter",
+    r"^Standard_[A-Za-z0-9_]+$": "an Azure VM size such as 'Standard_D4s_v3'",
+    r"^[^<>%&\\?/]+$": "a tag name without < > % & \\ ? or /",
+    r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$": "a subscription id (a GUID)",
+}
+
+
+def _from_pydantic(err: dict[str, Any]) -> Problem:
+    loc = tuple(err.get("loc", ()))
+    kind = err.get("type", "")
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        owner = _model_at(loc[:-1])
+        known = ", ".join(owner.model_fields) if owner else "see config/default.yaml"
+        return Problem(code="unknown-key", path=_path(loc), value=loc[-1], allowed=f"one of: {known}",
+                       hint="remove it or fix its spelling")
+    if kind == "missing":
+        return Problem(code="missing", path=_path(loc), allowed="a value for this required field")
+    ctx = err.get("ctx") or {}
+    allowed = str(err.get("msg", "")).removeprefix("Input should be ").removeprefix("Value error, ")
+    if kind == "is_instance_of" and ctx.get("class") in _ENUMS:
+        allowed = "one of " + ", ".join(repr(m.value) for m in _ENUMS[ctx["class"]])
+    elif kind == "string_pattern_mismatch":
+        allowed = _PATTERN_TEXT.get(ctx.get("pattern", ""), allowed)
+    return Problem(code=kind.replace("_", "-") or "invalid", path=_path(loc), value=value, allowed=allowed)
+
+
+# --------------------------------------------------------------------------- pass 2: Azure rules
+
+
+def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    regions = raw.regions
+
+    def region_ok(name: str, path: str) -> bool:
+        if name in REGIONS:
+            return True
+        close = suggest(name) if isinstance(name, str) else []
+        errors.append(Problem(code="unknown-region", path=path, value=name,
+                              allowed="an Azure region name in lowercase, e.g. eastus, westus2, northeurope",
+                              hint=f"did you mean {' or '.join(close)}?" if close else ""))
+        return False
+
+    primary_ok = region_ok(regions.primary, "regions.primary")
+    seen: set[str] = {regions.primary}
+    known_secondaries: list[str] = []
+    for i, name in enumerate(regions.secondaries):
+        path = f"regions.secondaries[{i}]"
+        if not region_ok(name, path):
+            continue
+        if name == regions.primary:
+            errors.append(Problem(code="same-region", path=path, value=name,
+                                  allowed="a region other than the primary", hint="a secondary in the primary region survives nothing"))
+        elif name in seen:
+            errors.append(Problem(code="duplicate-region", path=path, value=name, allowed="each region once"))
+        else:
+            known_secondaries.append(name)
+        seen.add(name)
+    hub_regions = ([regions.primary] if primary_ok else []) + known_secondaries
+
+    # Registry: geo-replication is Premium-only; zone redundancy needs zones.
+    if raw.registry.sku is not RegistrySku.PREMIUM and regions.secondaries:
+        errors.append(Problem(code="replicas-need-premium", path="registry.sku", value=raw.registry.sku.value,
+                              allowed="'Premium' (geo-replication to the secondary regions needs it)",
+                              hint="each hub region must pull images from a local replica"))
+    if raw.registry.zone_redundant:
+        for name in hub_regions:
+            if not region(name).zones:
+                warnings.append(Problem(code="no-zones", path="registry.zone_redundant", value=name,
+                                        allowed="zone redundancy only where the region has availability zones",
+                                        hint=f"{name} has none: its registry copy is created without zone redundancy"))
+
+    # Training data: geo-redundant replication goes to the primary's pair.
+    td = raw.training_data
+    if primary_ok:
+        home = region(regions.primary)
+        if home.pair is None:
+            errors.append(Problem(code="no-pair", path="training_data.redundancy", value=f"{td.redundancy.value} in {home.name}",
+                                  allowed="a primary region with an Azure pair (GRS/GZRS replicate to the pair)",
+                                  hint=f"{home.name} has no pair; choose a paired primary region"))
+        elif home.pair not in known_secondaries:
+            warnings.append(Problem(code="pair-not-secondary", path="regions.secondaries", value=known_secondaries,
+                                    allowed=f"the primary's pair {home.pair!r} among the secondaries",
+                                    hint=f"the training data's geo-copy lives in {home.pair}, not in a hub region; "
+                                    "after a storage failover the hubs read it cross-region"))
+        if td.redundancy in (Redundancy.GZRS, Redundancy.RAGZRS) and not home.zones:
+            errors.append(Problem(code="gzrs-needs-zones", path="training_data.redundancy", value=td.redundancy.value,
+                                  allowed="GRS or RAGRS in a region without availability zones",
+                                  hint=f"{home.name} has no availability zones"))
+    if td.point_in_time_restore_days and td.point_in_time_restore_days >= td.blob_soft_delete_days:
+        errors.append(Problem(code="restore-window", path="training_data.point_in_time_restore_days",
+                              value=td.point_in_time_restore_days,
+                              allowed=f"0 (off) or fewer days than blob_soft_delete_days ({td.blob_soft_delete_days})"))
+    if raw.targets.rpo_minutes < 15:
+        warnings.append(Problem(code="rpo-below-grs", path="targets.rpo_minutes", value=raw.targets.rpo_minutes,
+                                allowed="15 minutes or more for asynchronous geo-replication",
+                                hint="GRS typically lags under 15 minutes but Azure gives no guarantee below that"))
+    errors += naming.check("storage_container", td.container_name, "training_data.container_name")
+
+    # Compute: names, sizes, regions of overrides, passive regions hold quota not nodes.
+    seen_names: set[str] = set()
+    for i, c in enumerate(raw.compute.clusters):
+        base = f"compute.clusters[{i}]"
+        errors += naming.check("compute_cluster", c.name, f"{base}.name")
+        if c.name in seen_names:
+            errors.append(Problem(code="duplicate-cluster", path=f"{base}.name", value=c.name, allowed="each cluster name once"))
+        seen_names.add(c.name)
+        for loc, o in c.regions.items():
+            if loc not in hub_regions:
+                errors.append(Problem(code="override-region", path=f"{base}.regions.{loc}", value=loc,
+                                      allowed=f"one of the hub regions: {', '.join(hub_regions)}"))
+        for loc in hub_regions:
+            o = c.regions.get(loc) or ClusterOverride()
+            lo = c.min_nodes if o.min_nodes is None else o.min_nodes
+            hi = c.max_nodes if o.max_nodes is None else o.max_nodes
+            where = f"{base}.regions.{loc}" if loc in c.regions else base
+            if lo > hi:
+                errors.append(Problem(code="min-over-max", path=f"{where}.min_nodes", value=lo,
+                                      allowed=f"at most max_nodes ({hi}) in {loc}"))
+            passive = regions.mode is Mode.ACTIVE_PASSIVE and loc != regions.primary
+            if passive and lo > 0:
+                errors.append(Problem(code="passive-nodes", path=f"{where}.min_nodes", value=lo,
+                                      allowed=f"0 in the passive region {loc} (it holds quota, not running nodes)",
+                                      hint="or set regions.mode: active-active"))
+
+    # Names of everything, checked against Azure's rules before synthesis.
+    namer = naming.Namer(org=raw.naming.org, workload=raw.naming.workload, environment=raw.naming.environment)
+    for i, p in enumerate(raw.hub.projects):
+        for loc in hub_regions:
+            errors += naming.check("ai_foundry_project", namer.project(p, loc), f"hub.projects[{i}]")
+    if len(set(raw.hub.projects)) != len(raw.hub.projects):
+        errors.append(Problem(code="duplicate-project", path="hub.projects", value=raw.hub.projects, allowed="each project once"))
+    hint_path = "naming (org/workload/environment)"
+    errors += naming.check("container_registry", raw.registry.name or namer.container_registry(),
+                           "registry.name" if raw.registry.name else hint_path)
+    errors += naming.check("storage_account", raw.training_data.account_name or namer.storage_account(purpose="data"),
+                           "training_data.account_name" if raw.training_data.account_name else hint_path)
+    for loc in hub_regions:
+        errors += naming.check("storage_account", namer.storage_account(loc), hint_path)
+        errors += naming.check("key_vault", namer.key_vault(loc), hint_path)
+        errors += naming.check("ai_foundry_hub", namer.hub(loc), hint_path)
+        errors += naming.check("log_analytics_workspace", namer.log_analytics_workspace(loc), hint_path)
+    return _dedupe(errors), _dedupe(warnings)
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    out: list[Problem] = []
+    for p in problems:
+        if p not in out:
+            out.append(p)
+    return out

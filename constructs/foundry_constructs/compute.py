@@ -1,0 +1,68 @@
+"""An autoscaling Azure ML compute cluster on a Foundry hub.
+
+Example::
+
+    ComputeCluster(stack, "cluster-cpu-train", ClusterProps(
+        name="cpu-train", location="eastus", hub=hub, vm_size="Standard_D4s_v3",
+        min_nodes=0, max_nodes=8, grants=(Grant(role="AcrPull", target=registry),),
+    ))
+
+``min_nodes = 0`` by default: idle capacity costs nothing, and a passive region
+holds quota rather than running nodes. ``scale_settings`` is ForceNew in
+azurerm 4.55 (the cluster has no update), so node counts are set once and
+capacity comes from autoscale within ``max_nodes`` and the region's quota:
+never edit them to fail over. Local (key) auth is off; the cluster's
+system-assigned identity gets ``grants`` (AcrPull, Storage Blob Data Reader).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from foundry_constructs.azurerm import machine_learning_compute_cluster as mlcc
+from foundry_constructs.interfaces import Grant, HasId, add_grants
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterProps:
+    name: str
+    location: str
+    hub: HasId
+    vm_size: str
+    vm_priority: str = "Dedicated"
+    min_nodes: int = 0
+    max_nodes: int = 4
+    idle_minutes_before_scale_down: int = 30
+    grants: tuple[Grant, ...] = ()
+    subnet_id: str | None = None  # with a subnet, nodes get no public IPs
+
+
+class ComputeCluster(Construct):
+    """``.cluster`` and the role assignments of its identity (``.grants``)."""
+
+    def __init__(self, scope: Construct, id: str, props: ClusterProps):
+        super().__init__(scope, id)
+        if not 0 <= props.min_nodes <= props.max_nodes:
+            raise ValueError(f"need 0 <= min_nodes <= max_nodes, got {props.min_nodes}..{props.max_nodes}")
+        self.cluster = mlcc.MachineLearningComputeCluster(
+            self,
+            "cluster",
+            name=props.name,
+            location=props.location,
+            machine_learning_workspace_id=props.hub.id,
+            vm_size=props.vm_size,
+            vm_priority=props.vm_priority,
+            local_auth_enabled=False,
+            node_public_ip_enabled=props.subnet_id is None,
+            subnet_resource_id=props.subnet_id,
+            ssh_public_access_enabled=False,
+            identity=mlcc.MachineLearningComputeClusterIdentity(type="SystemAssigned"),
+            scale_settings=mlcc.MachineLearningComputeClusterScaleSettings(
+                min_node_count=props.min_nodes,
+                max_node_count=props.max_nodes,
+                scale_down_nodes_after_idle_duration=f"PT{props.idle_minutes_before_scale_down}M",
+            ),
+        )
+        self.grants = add_grants(self, principal_id=self.cluster.identity.principal_id, grants=props.grants)

@@ -1,0 +1,86 @@
+"""A hub-based Microsoft Foundry hub (``azurerm_ai_foundry``) with its projects.
+
+Example::
+
+    FoundryHub(stack, "hub", HubProps(
+        name="hub-fraud-prod-eus", location="eastus", resource_group=rg,
+        storage=hub_storage, key_vault=vault, insights=monitoring.insights,
+        registry=shared.registry, projects=(("fraud-detection", "proj-fraud-detection-eus"),),
+        grants=(Grant(role="AcrPull", target=shared.registry),),
+    ))
+
+The hub gets a system-assigned identity; ``grants`` become Azure RBAC role
+assignments for it (no admin keys anywhere). Hubs and projects cannot be
+soft-deleted, so a CanNotDelete lock and ``prevent_destroy`` guard the hub.
+Note: the lock covers the hub's child resources too (its compute clusters):
+deleting or recreating a cluster needs the lock lifted first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf import TerraformResourceLifecycle
+from constructs import Construct
+
+from foundry_constructs.azurerm import ai_foundry, ai_foundry_project, application_insights, resource_group
+from foundry_constructs.interfaces import Grant, HasId, Lock, add_grants, add_lock
+
+
+@dataclass(frozen=True, kw_only=True)
+class HubProps:
+    name: str
+    location: str
+    resource_group: resource_group.ResourceGroup
+    storage: HasId  # the hub's own default account, in its own region (never failed over)
+    key_vault: HasId
+    insights: application_insights.ApplicationInsights
+    registry: HasId  # the shared, geo-replicated registry
+    projects: tuple[tuple[str, str], ...] = ()  # (config name, Azure name)
+    grants: tuple[Grant, ...] = ()
+    high_business_impact: bool = True  # less diagnostic data leaves the hub; forces a new hub if changed
+    lock: Lock | None = Lock(notes="Foundry hubs cannot be soft-deleted; remove this lock only to retire the region.")
+    prevent_destroy: bool = True
+
+
+class FoundryHub(Construct):
+    """``.hub``, ``.projects`` (by config name), ``.grants`` and ``.lock``."""
+
+    def __init__(self, scope: Construct, id: str, props: HubProps):
+        super().__init__(scope, id)
+        self.hub = ai_foundry.AiFoundry(
+            self,
+            "hub",
+            name=props.name,
+            location=props.location,
+            resource_group_name=props.resource_group.name,
+            storage_account_id=props.storage.id,
+            key_vault_id=props.key_vault.id,
+            application_insights_id=props.insights.id,
+            container_registry_id=props.registry.id,
+            high_business_impact_enabled=props.high_business_impact,
+            identity=ai_foundry.AiFoundryIdentity(type="SystemAssigned"),
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy),
+        )
+        self.projects = {
+            key: ai_foundry_project.AiFoundryProject(
+                self,
+                f"project-{key}",
+                name=azure_name,
+                location=props.location,
+                ai_services_hub_id=self.hub.id,
+                high_business_impact_enabled=props.high_business_impact,
+                identity=ai_foundry_project.AiFoundryProjectIdentity(type="SystemAssigned"),
+            )
+            for key, azure_name in props.projects
+        }
+        self.grants = add_grants(self, principal_id=self.principal_id, grants=props.grants)
+        self.lock = add_lock(self, self.hub, props.lock, name=f"lock-{props.name}")
+
+    @property
+    def id(self) -> str:
+        return self.hub.id
+
+    @property
+    def principal_id(self) -> str:
+        return self.hub.identity.principal_id

@@ -1,0 +1,88 @@
+"""A Premium, zone-redundant, geo-replicated Azure Container Registry.
+
+Example::
+
+    GeoReplicatedRegistry(stack, "registry", RegistryProps(
+        name="crcontosofraudprod", location="eastus", resource_group=rg,
+        replicas=(Replica(location="westus", zone_redundant=False),),
+    ))
+
+Secure by default: admin user and anonymous pull off (pulls use Azure AD and
+AcrPull), untagged manifests cleaned after ``untagged_retention_days``,
+dedicated data endpoints on, a CanNotDelete lock and ``prevent_destroy``.
+Replicas are emitted sorted by location: Azure returns them sorted, and any
+other order shows a diff on every plan. The home region is never a replica.
+Note: the lock also blocks removing a replica until it is lifted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf import TerraformResourceLifecycle
+from constructs import Construct
+
+from foundry_constructs.azurerm import container_registry, resource_group
+from foundry_constructs.interfaces import Lock, add_lock
+
+
+@dataclass(frozen=True, kw_only=True)
+class Replica:
+    """One geo-replica of the registry.
+
+    zone_redundant: cannot change in place (Azure recreates the replica).
+    """
+
+    location: str
+    zone_redundant: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegistryProps:
+    name: str
+    location: str
+    resource_group: resource_group.ResourceGroup
+    replicas: tuple[Replica, ...] = ()
+    sku: str = "Premium"  # geo-replication and retention need Premium
+    zone_redundant: bool = True  # home region; needs availability zones there
+    untagged_retention_days: int = 7  # 0 turns the retention policy off
+    lock: Lock | None = Lock(notes="Holds every model image of the platform; replicas serve each hub region.")
+    prevent_destroy: bool = True
+
+
+class GeoReplicatedRegistry(Construct):
+    """The registry and its lock; ``.registry`` is the azurerm resource."""
+
+    def __init__(self, scope: Construct, id: str, props: RegistryProps):
+        super().__init__(scope, id)
+        homes = [r.location for r in props.replicas if r.location == props.location]
+        if homes:
+            raise ValueError(f"a replica must not name the home region {props.location!r}")
+        if props.replicas and props.sku != "Premium":
+            raise ValueError(f"geo-replication needs sku Premium, not {props.sku!r}")
+        premium = props.sku == "Premium"
+        self.registry = container_registry.ContainerRegistry(
+            self,
+            "registry",
+            name=props.name,
+            location=props.location,
+            resource_group_name=props.resource_group.name,
+            sku=props.sku,
+            admin_enabled=False,
+            anonymous_pull_enabled=False,
+            zone_redundancy_enabled=props.zone_redundant if premium else None,
+            data_endpoint_enabled=True if premium else None,
+            retention_policy_in_days=props.untagged_retention_days or None if premium else None,
+            georeplications=[
+                container_registry.ContainerRegistryGeoreplications(
+                    location=r.location, zone_redundancy_enabled=r.zone_redundant
+                )
+                for r in sorted(props.replicas, key=lambda r: r.location)
+            ],
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy),
+        )
+        self.lock = add_lock(self, self.registry, props.lock, name=f"lock-{props.name}")
+
+    @property
+    def id(self) -> str:
+        return self.registry.id

@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Entry point for ``make synth``, ``cdktf synth`` and every subcommand: see ``app/cli.py``.
+
+Example::
+
+    python main.py                 # synthesize config/default.yaml into cdktf.out/
+    python main.py synth --config config/default.yaml
+    python main.py --help
+
+When the pinned dependencies are not importable from the running interpreter
+(``cdktf synth`` runs plain ``python3 main.py``) and the project's ``.venv``
+exists, this re-runs itself with ``.venv/bin/python``.
+"""
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _ensure_venv() -> None:
+    venv_python = ROOT / ".venv" / "bin" / "python"
+    if importlib.util.find_spec("pydantic") and importlib.util.find_spec("cdktf"):
+        return
+    if venv_python.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        os.execv(str(venv_python), [str(venv_python), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    _ensure_venv()
+    sys.path.insert(0, str(ROOT))
+    from app.cli import main
+
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""One stack per hub region: a complete, independent Foundry control plane.
+
+Example::
+
+    RegionStack(app, cfg, "westus", shared)   # stack name "fraud-prod-westus"
+
+It reads only the shared stack's outputs (from state), never another region's
+resources, so it plans and applies while any other region is down. cdktf turns
+the references to ``shared`` into a ``terraform_remote_state`` data source and
+records the dependency in ``cdktf.out/manifest.json``: the shared stack, and so
+the registry's replica in this region, exists before this region's compute.
+"""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput
+from constructs import Construct
+
+from app.config import PlatformConfig
+from app.regions import region
+from foundry_constructs.azurerm import data_azurerm_client_config
+from foundry_constructs.patterns import ClusterSpec, RegionalHub, RegionalHubProps, RegionalNames
+from stacks.common import PlatformStack
+from stacks.shared import SharedStack
+
+
+class RegionStack(PlatformStack):
+    def __init__(self, scope: Construct, cfg: PlatformConfig, location: str, shared: SharedStack):
+        super().__init__(scope, cfg.namer.stack(location), cfg)
+        self.location = location
+        self.add_dependency(shared)  # explicit, whatever the references below become
+        n = cfg.namer
+        client = data_azurerm_client_config.DataAzurermClientConfig(self, "client")
+        self.regional = RegionalHub(
+            self,
+            "regional",
+            RegionalHubProps(
+                location=location,
+                names=RegionalNames(
+                    resource_group=n.resource_group(location),
+                    storage_account=n.storage_account(location),
+                    key_vault=n.key_vault(location),
+                    log_analytics=n.log_analytics_workspace(location),
+                    insights=n.application_insights(location),
+                    hub=n.hub(location),
+                ),
+                tenant_id=client.tenant_id,
+                registry=shared.platform.registry,
+                training_data=shared.platform.training_data,
+                projects=tuple((p, n.project(p, location)) for p in cfg.hub.projects),
+                clusters=tuple(
+                    ClusterSpec(
+                        name=c.name,
+                        vm_size=c.vm_size,
+                        vm_priority=c.vm_priority,
+                        min_nodes=c.min_nodes,
+                        max_nodes=c.max_nodes,
+                        idle_minutes_before_scale_down=c.idle_minutes_before_scale_down,
+                    )
+                    for c in cfg.clusters(location)
+                ),
+                hub_storage_replication="ZRS" if region(location).zones else "LRS",
+                high_business_impact=cfg.hub.high_business_impact,
+            ),
+        )
+        hub = self.regional.hub.hub
+        TerraformOutput(self, "hub_id", value=hub.id)
+        TerraformOutput(self, "hub_discovery_url", value=hub.discovery_url)
+        TerraformOutput(self, "hub_principal_id", value=self.regional.hub.principal_id)
+        TerraformOutput(self, "project_ids", value={k: p.id for k, p in self.regional.hub.projects.items()})
+        TerraformOutput(self, "compute_cluster_ids", value={k: c.cluster.id for k, c in self.regional.clusters.items()})
+        TerraformOutput(self, "role", value="passive" if cfg.is_passive(location) else "active")
