@@ -352,11 +352,21 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
     try:
         raw = RawConfig.model_validate(doc)
     except ValidationError as e:
-        raise ConfigError(source, [_from_pydantic(err) for err in e.errors()]) from None
+        found = [_from_pydantic(err) for err in e.errors()]
+        raise ConfigError(source, found + _region_problems_alone(doc)) from None
     errors, warnings = _cross_checks(raw)
     if errors:
         raise ConfigError(source, errors)
     return PlatformConfig(raw=raw, source=source, warnings=tuple(warnings))
+
+
+def _region_problems_alone(doc: dict[str, Any]) -> list[Problem]:
+    """When the file has structural errors, still report region mistakes: all problems at once."""
+    try:
+        regions = Regions.model_validate(doc.get("regions"))
+    except ValidationError:
+        return []
+    return _region_checks(regions)[0]
 
 
 def _set_dotted(doc: dict[str, Any], dotted: str, value: Any) -> None:
@@ -438,15 +448,14 @@ def _from_pydantic(err: dict[str, Any]) -> Problem:
 # --------------------------------------------------------------------------- pass 2: Azure rules
 
 
-def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
+def _region_checks(regions: Regions) -> tuple[list[Problem], list[str]]:
+    """Problems with the region names alone, and the hub regions that are valid."""
     errors: list[Problem] = []
-    warnings: list[Problem] = []
-    regions = raw.regions
 
     def region_ok(name: str, path: str) -> bool:
         if name in REGIONS:
             return True
-        close = suggest(name) if isinstance(name, str) else []
+        close = suggest(name)
         errors.append(Problem(code="unknown-region", path=path, value=name,
                               allowed="an Azure region name in lowercase, e.g. eastus, westus2, northeurope",
                               hint=f"did you mean {' or '.join(close)}?" if close else ""))
@@ -467,7 +476,15 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
         else:
             known_secondaries.append(name)
         seen.add(name)
-    hub_regions = ([regions.primary] if primary_ok else []) + known_secondaries
+    return errors, ([regions.primary] if primary_ok else []) + known_secondaries
+
+
+def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
+    warnings: list[Problem] = []
+    regions = raw.regions
+    errors, hub_regions = _region_checks(regions)
+    primary_ok = regions.primary in hub_regions
+    known_secondaries = hub_regions[1:] if primary_ok else hub_regions
 
     # Registry: geo-replication is Premium-only; zone redundancy needs zones.
     if raw.registry.sku is not RegistrySku.PREMIUM and regions.secondaries:

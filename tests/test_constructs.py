@@ -1,0 +1,147 @@
+"""Per-construct tests: secure defaults in a minimal stack, and each refusal."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cdktf import Aspects, TerraformStack
+from cdktf import Testing as CdktfTesting
+
+from foundry_constructs.azurerm import resource_group
+from foundry_constructs.compute import ClusterProps, ComputeCluster
+from foundry_constructs.interfaces import Grant, Lock
+from foundry_constructs.key_vault import KeyVaultProps, ProtectedKeyVault
+from foundry_constructs.registry import GeoReplicatedRegistry, Replica, RegistryProps
+from foundry_constructs.storage import ProtectedStorageAccount, StorageProps
+from foundry_constructs.tagging import TagDefaults
+
+
+def new_stack():
+    stack = TerraformStack(CdktfTesting.app(), "t")
+    rg = resource_group.ResourceGroup(stack, "rg", name="rg-t", location="eastus")
+    return stack, rg
+
+
+def synth(stack) -> dict:
+    return json.loads(CdktfTesting.synth(stack))
+
+
+def only(doc: dict, rtype: str) -> dict:
+    (res,) = doc["resource"][rtype].values()
+    return res
+
+
+def test_registry_defaults_are_secure_and_replicas_sorted():
+    stack, rg = new_stack()
+    GeoReplicatedRegistry(stack, "registry", RegistryProps(
+        name="crtest", location="eastus", resource_group=rg,
+        replicas=(Replica(location="westus2"), Replica(location="westus", zone_redundant=False)),
+    ))
+    doc = synth(stack)
+    r = only(doc, "azurerm_container_registry")
+    assert r["sku"] == "Premium" and r["zone_redundancy_enabled"] is True
+    assert r["admin_enabled"] is False and r["anonymous_pull_enabled"] is False
+    assert r["retention_policy_in_days"] == 7
+    assert r["georeplications"] == [
+        {"location": "westus", "zone_redundancy_enabled": False},
+        {"location": "westus2", "zone_redundancy_enabled": True},
+    ]
+    assert r["lifecycle"]["prevent_destroy"] is True
+    lock = only(doc, "azurerm_management_lock")
+    assert lock["lock_level"] == "CanNotDelete" and "azurerm_container_registry" in lock["scope"]
+
+
+def test_registry_lock_can_be_turned_off_explicitly():
+    stack, rg = new_stack()
+    GeoReplicatedRegistry(stack, "registry", RegistryProps(name="crtest", location="eastus", resource_group=rg, lock=None))
+    assert "azurerm_management_lock" not in synth(stack)["resource"]
+
+
+def test_rejects_replica_in_home_region():
+    stack, rg = new_stack()
+    with pytest.raises(ValueError, match="home region"):
+        GeoReplicatedRegistry(stack, "r", RegistryProps(name="crtest", location="eastus", resource_group=rg,
+                                                        replicas=(Replica(location="eastus"),)))
+
+
+def test_rejects_replicas_without_premium():
+    stack, rg = new_stack()
+    with pytest.raises(ValueError, match="Premium"):
+        GeoReplicatedRegistry(stack, "r", RegistryProps(name="crtest", location="eastus", resource_group=rg, sku="Standard",
+                                                        replicas=(Replica(location="westus"),)))
+
+
+def test_storage_defaults_protect_data():
+    stack, rg = new_stack()
+    ProtectedStorageAccount(stack, "data", StorageProps(name="sttest", location="eastus", resource_group=rg,
+                                                         replication="GRS", containers=("datasets",)))
+    doc = synth(stack)
+    a = only(doc, "azurerm_storage_account")
+    assert a["account_replication_type"] == "GRS"
+    assert a["shared_access_key_enabled"] is False and a["allow_nested_items_to_be_public"] is False
+    assert a["min_tls_version"] == "TLS1_2" and a["https_traffic_only_enabled"] is True
+    assert a["local_user_enabled"] is False and a["infrastructure_encryption_enabled"] is True
+    bp = a["blob_properties"]
+    assert bp["versioning_enabled"] is True and bp["change_feed_enabled"] is True
+    assert bp["delete_retention_policy"] == {"days": 30}
+    assert bp["container_delete_retention_policy"] == {"days": 30}
+    assert bp["restore_policy"] == {"days": 14}
+    assert a["lifecycle"]["prevent_destroy"] is True
+    c = only(doc, "azurerm_storage_container")
+    assert c["name"] == "datasets" and c["container_access_type"] == "private"
+    assert "azurerm_storage_account" in c["storage_account_id"]
+    assert only(doc, "azurerm_management_lock")["lock_level"] == "CanNotDelete"
+
+
+def test_rejects_restore_window_not_shorter_than_soft_delete():
+    stack, rg = new_stack()
+    with pytest.raises(ValueError, match="point-in-time"):
+        ProtectedStorageAccount(stack, "d", StorageProps(name="sttest", location="eastus", resource_group=rg,
+                                                          replication="GRS", blob_soft_delete_days=7,
+                                                          point_in_time_restore_days=7))
+
+
+def test_key_vault_cannot_be_purged():
+    stack, rg = new_stack()
+    ProtectedKeyVault(stack, "kv", KeyVaultProps(name="kv-test", location="eastus", resource_group=rg, tenant_id="t"))
+    doc = synth(stack)
+    kv = only(doc, "azurerm_key_vault")
+    assert kv["purge_protection_enabled"] is True and kv["rbac_authorization_enabled"] is True
+    assert kv["soft_delete_retention_days"] == 90 and kv["lifecycle"]["prevent_destroy"] is True
+    assert only(doc, "azurerm_management_lock")["notes"]
+
+
+def test_compute_cluster_scales_to_zero_without_keys():
+    stack, rg = new_stack()
+    kv = ProtectedKeyVault(stack, "kv", KeyVaultProps(name="kv-test", location="eastus", resource_group=rg, tenant_id="t"))
+    ComputeCluster(stack, "cpu", ClusterProps(name="cpu", location="eastus", hub=kv, vm_size="Standard_D4s_v3",
+                                              grants=(Grant(role="AcrPull", target=kv),)))
+    doc = synth(stack)
+    c = only(doc, "azurerm_machine_learning_compute_cluster")
+    assert c["scale_settings"]["min_node_count"] == 0
+    assert c["local_auth_enabled"] is False and c["identity"] == {"type": "SystemAssigned"}
+    ra = only(doc, "azurerm_role_assignment")
+    assert ra["role_definition_name"] == "AcrPull"
+    assert "azurerm_machine_learning_compute_cluster" in ra["principal_id"] and "identity[0].principal_id" in ra["principal_id"]
+
+
+def test_rejects_min_nodes_over_max():
+    stack, rg = new_stack()
+    with pytest.raises(ValueError, match="min_nodes"):
+        ComputeCluster(stack, "c", ClusterProps(name="cpu", location="eastus", hub=rg, vm_size="Standard_D4s_v3",
+                                                min_nodes=5, max_nodes=2))
+
+
+def test_tag_defaults_fill_in_and_never_overwrite():
+    stack, rg = new_stack()
+    resource_group.ResourceGroup(stack, "own", name="rg-own", location="eastus", tags={"owner": "me"})
+    Aspects.of(stack).add(TagDefaults({"owner": "platform", "environment": "prod"}))
+    doc = synth(stack)
+    groups = doc["resource"]["azurerm_resource_group"]
+    assert groups["rg"]["tags"] == {"owner": "platform", "environment": "prod"}
+    assert groups["own"]["tags"] == {"owner": "me", "environment": "prod"}
+
+
+def test_lock_shape_is_shared():
+    assert Lock(notes="x").level.value == "CanNotDelete"

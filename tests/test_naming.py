@@ -1,0 +1,53 @@
+"""Naming module: abbreviations, per-type limits, and the region catalog behind them."""
+
+import pytest
+
+from app.naming import RULES, Namer, check
+from app.regions import REGIONS, region
+
+
+def test_default_names_follow_caf_abbreviations():
+    n = Namer(org="contoso", workload="fraud", environment="prod")
+    assert n.resource_group("eastus") == "rg-fraud-prod-eus"
+    assert n.resource_group("eastus", purpose="shared") == "rg-fraud-prod-shared-eus"
+    assert n.container_registry() == "crcontosofraudprod"
+    assert n.storage_account(purpose="data") == "stcontosofraudproddata"
+    assert n.storage_account("westus") == "stcontosofraudprodwus"
+    assert n.key_vault("westus") == "kv-contosofraudprod-wus"
+    assert n.hub("westus") == "hub-fraud-prod-wus"
+    assert n.project("fraud-detection", "eastus") == "proj-fraud-detection-eus"
+    assert n.stack("shared") == "fraud-prod-shared"
+
+
+@pytest.mark.parametrize(
+    "kind, good, bad",
+    [
+        ("storage_account", "stcontoso01", ["st", "st-contoso", "stContoso", "s" * 25]),
+        ("container_registry", "crcontoso", ["cr1", "cr-contoso", "c" * 51]),
+        ("key_vault", "kv-contoso-eus", ["kv", "kv--contoso", "1kv-contoso", "kv-contoso-", "k" * 25]),
+        ("ai_foundry_hub", "hub-fraud-prod-eus", ["hb", "-hub", "h" * 34]),
+        ("compute_cluster", "cpu-train", ["cp", "9cpu", "cpu-", "c" * 33]),
+        ("storage_container", "datasets", ["ds", "Data", "data--sets", "-data"]),
+    ],
+)
+def test_rules_accept_good_and_refuse_bad(kind, good, bad):
+    assert check(kind, good, "p") == []
+    for name in bad:
+        (problem,) = check(kind, name, "p")
+        assert problem.value == name and str(RULES[kind].max_length) in problem.allowed
+
+
+def test_region_catalog_is_consistent():
+    codes = [r.code for r in REGIONS.values()]
+    assert len(codes) == len(set(codes)), "region short codes must be unique (they end up in names)"
+    for r in REGIONS.values():
+        assert r.pair is None or r.pair in REGIONS
+    assert region("eastus").pair == "westus" and region("westus").pair == "eastus"
+    assert region("eastus").zones and not region("westus").zones
+
+
+def test_longest_region_code_still_fits_every_default_name():
+    n = Namer(org="contoso", workload="fraud", environment="prod")
+    for loc in REGIONS:
+        assert check("storage_account", n.storage_account(loc), "x") == []
+        assert check("key_vault", n.key_vault(loc), "x") == []
