@@ -500,7 +500,7 @@ class Http:
             except exc_types.SSLError as exc:
                 raise RegistryError(f"TLS error talking to {_origin(url)}: {_first_line(exc)}") from None
             except (exc_types.ConnectionError, exc_types.Timeout) as exc:
-                last = f"cannot reach {_origin(url)} ({_first_line(exc)})"
+                last = f"cannot reach {_origin(url)}: {_connection_reason(exc, exc_types)}"
             except exc_types.RequestException as exc:
                 raise RegistryError(f"request to {url} failed: {_first_line(exc)}") from None
             else:
@@ -513,10 +513,28 @@ class Http:
                 break
             delay = retry_after if retry_after is not None else backoff_delay(attempt, self.policy, self.rng)
             if delay >= deadline.remaining():
-                last += f"; next retry in {delay:.1f}s would pass the deadline"
-                break
+                why = "Retry-After" if retry_after is not None else "backoff"
+                raise RegistryError(f"{last} (gave up after {made} attempt(s): the next retry, "
+                                    f"{delay:.1f}s away by {why}, would pass the deadline)")
             self.sleep(delay)
-        raise RegistryError(f"{last} after {made} attempt(s)" if made else last)
+        raise RegistryError(f"{last} (gave up after {made} attempt(s))" if made else last)
+
+
+def _connection_reason(exc: BaseException, exc_types: Any) -> str:
+    """A short reason for a connection failure instead of urllib3's nested repr."""
+    text = str(exc)
+    if isinstance(exc, exc_types.Timeout):
+        return "timed out"
+    for needle, reason in (("NameResolutionError", "host name does not resolve"),
+                           ("Name or service not known", "host name does not resolve"),
+                           ("Temporary failure in name resolution", "host name does not resolve"),
+                           ("Connection refused", "connection refused"),
+                           ("Connection reset", "connection reset"),
+                           ("RemoteDisconnected", "connection closed by the server"),
+                           ("Network is unreachable", "network is unreachable")):
+        if needle in text:
+            return reason
+    return _first_line(exc)
 
 
 def _first_line(exc: BaseException) -> str:

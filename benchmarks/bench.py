@@ -1,0 +1,82 @@
+"""Synth benchmark: `make bench` prints medians of interleaved runs and peak memory.
+
+Example::
+
+    .venv/bin/python benchmarks/bench.py --runs 5
+
+Measured, side by side in one run, on the same venv:
+
+- ``make synth`` of the default config (an already set-up checkout);
+- ``python main.py synth`` of the 8-region config in ``benchmarks/``;
+- the eager-import floor of a naive app: ``python -c "import cdktf_cdktf_provider_azurerm"``;
+- the jsii floor: Node start + loading the cdktf and azurerm assemblies, no resources.
+
+Runs are interleaved (A, B, C, D, A, B, ...) so machine noise hits all alike.
+Peak memory is each process's own max RSS (``wait4``), not its children's.
+This is a benchmark, not a test: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+JSII_FLOOR = (
+    "import sys; sys.path.insert(0, '.');"
+    "from app.synth import use_supported_node; use_supported_node();"
+    "from foundry_constructs import azurerm; azurerm.load('provider')"
+)
+
+
+def run(cmd: list[str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"benchmark command failed: {' '.join(cmd)}")
+    return elapsed, usage.ru_maxrss  # KiB on Linux
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    out = Path(tempfile.mkdtemp(prefix="bench-"))
+    cases = {
+        "default synth (make synth)": ["make", "-s", "synth"],
+        "8-region synth": [PY, "main.py", "synth", "--config", "benchmarks/eight-regions.yaml", "--out", str(out / "eight")],
+        "eager import (naive floor)": [PY, "-c", "import cdktf_cdktf_provider_azurerm"],
+        "jsii floor (node + assemblies)": [PY, "-c", JSII_FLOOR],
+    }
+    results: dict[str, list[tuple[float, int]]] = {k: [] for k in cases}
+    for name, cmd in cases.items():  # warm-up: package caches, page cache
+        run(cmd)
+    for _ in range(args.runs):
+        for name, cmd in cases.items():
+            results[name].append(run(cmd))
+    med = {k: statistics.median(t for t, _ in v) for k, v in results.items()}
+    rss = {k: max(m for _, m in v) for k, v in results.items()}
+    eager = med["eager import (naive floor)"]
+    default = med["default synth (make synth)"]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"median of {args.runs} interleaved runs")
+    print(f"| {'case':34} | {'median s':>8} | {'x eager':>7} | {'x default':>9} | {'peak RSS MiB':>12} |")
+    print(f"|{'-' * 36}|{'-' * 10}:|{'-' * 8}:|{'-' * 10}:|{'-' * 13}:|")
+    for k in cases:
+        print(f"| {k:34} | {med[k]:8.2f} | {med[k] / eager:7.2f} | {med[k] / default:9.2f} | {rss[k] / 1024:12.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
