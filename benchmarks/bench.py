@@ -12,7 +12,8 @@ Measured, side by side in one run, on the same venv:
 - the jsii floor: Node start + loading the cdktf and azurerm assemblies, no resources.
 
 Runs are interleaved (A, B, C, D, A, B, ...) so machine noise hits all alike.
-Peak memory is each process's own max RSS (``wait4``), not its children's.
+Peak memory is ``wait4``'s max RSS: the largest of the process and the
+descendants it waited for (in practice the Node process jsii starts).
 This is a benchmark, not a test: nothing here asserts a time.
 """
 
