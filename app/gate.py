@@ -726,7 +726,7 @@ def execute(plan: GatePlan, tokens: TokenProvider, basic: Optional[tuple[str, st
                         "push it there first, or check --image")
         result.elapsed_seconds = deadline.elapsed()
         return result
-    source_digest = probe.digest if not plan.image.is_digest else plan.image.reference
+    source_digest = plan.image.reference if plan.image.is_digest else (probe.digest or "")
     result.source_digest, result.media_type = source_digest, probe.media_type
     reporter.line(f"source {plan.source.url} serves {plan.image} as {source_digest} ({probe.media_type or 'unknown type'})")
     clients = {e.name: client(e.url) for e in plan.replicas}
@@ -874,8 +874,10 @@ def run(args: argparse.Namespace, out: Optional[TextIO] = None, err: Optional[Te
     except GateUsageError as exc:
         print(f"gate: error: {exc}", file=err, flush=True)
         if as_json:
-            doc = {"ok": False, "exit_code": EXIT_USAGE, "error": str(exc), "image": getattr(args, "image", None)}
-            print(json.dumps(doc, sort_keys=True), file=out, flush=True)
+            failed = GateResult(image=str(getattr(args, "image", "") or ""), source=str(getattr(args, "source", "") or ""),
+                                source_digest=None, replicas=[], elapsed_seconds=0.0, ok=False,
+                                exit_code=EXIT_USAGE, error=str(exc))
+            print(json.dumps(failed.to_json(), sort_keys=True), file=out, flush=True)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("gate: interrupted", file=err, flush=True)

@@ -14,6 +14,7 @@ then they fail.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import datetime
 import gzip
@@ -28,6 +29,7 @@ import socket
 import subprocess
 import sys
 import tarfile
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -260,11 +262,18 @@ def build_index(base: Path, label: str, tag: str = "v1", arches: tuple[str, ...]
 # --------------------------------------------------------------------------- skopeo
 
 
+_POLICY: list[Path] = []
+
+
 def _policy_file() -> Path:
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"gate-test-policy-{os.getpid()}.json"
-    if not path.exists():
+    """A permissive signature policy of our own: a developer's /etc/containers one may differ."""
+    if not _POLICY:
+        folder = Path(tempfile.mkdtemp(prefix="gate-test-skopeo-"))
+        atexit.register(shutil.rmtree, folder, True)
+        path = folder / "policy.json"
         path.write_text(json.dumps({"default": [{"type": "insecureAcceptAnything"}]}))
-    return path
+        _POLICY.append(path)
+    return _POLICY[0]
 
 
 def skopeo_copy(src: str, dest: str, src_creds: Optional[tuple[str, str]] = None,

@@ -621,6 +621,7 @@ def test_usage_error_with_json_prints_a_json_result():
     res = run_gate("--image", "nope", "--source", "http://127.0.0.1:1", "--replica", "w=http://127.0.0.1:2", "--json")
     assert res.code == 2
     assert res.doc["ok"] is False and res.doc["exit_code"] == 2 and "no tag or digest" in res.doc["error"]
+    assert res.doc["replicas"] == {} and res.doc["source_digest"] is None and res.doc["image"] == "nope"
 
 
 # --------------------------------------------------------------------------- pure helpers
