@@ -4,6 +4,7 @@ Example::
 
     python main.py                                   # = synth of config/default.yaml
     python main.py synth --config config/dev.yaml    # another config
+    python main.py gate --registry crcontosofraudprod --image fraud/model:v2   # replicas current?
     python main.py --help
 
 Exit codes: 0 done, 1 a check failed (e.g. the gate timed out), 2 a usage or
@@ -23,7 +24,6 @@ from app.errors import EXIT_OK, EXIT_USAGE, UserError
 
 DEFAULT_CONFIG = "config/default.yaml"
 DEFAULT_OUTDIR = "cdktf.out"
-COMMANDS = ("synth",)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,6 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help=f"output directory (default: $CDKTF_OUTDIR when run by the cdktf CLI, else {DEFAULT_OUTDIR})",
     )
+    gate = sub.add_parser(
+        "gate",
+        help="wait until every registry replica serves the image (exit 0), or time out (exit 1)",
+        description="Resolve an image's digest at the source registry, then poll each replica until it serves "
+        "the same digest. Exit 0: every replica current; 1: timeout; 2: usage error, source unreachable or "
+        "image absent at the source. See docs/replication-gate.md.",
+    )
+    from app import gate as gate_command  # light: no azure, cdktf or requests at import
+
+    gate_command.add_arguments(gate)
     return parser
 
 
@@ -77,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "synth":
             return _run_synth(args)
+        if args.command == "gate":
+            from app import gate
+
+            return gate.run(args)
     except UserError as e:
         print(str(e), file=sys.stderr)
         return e.exit_code

@@ -51,15 +51,8 @@ OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
 
-# How the subprocess tests invoke the command. Switch to
-# [sys.executable, str(ROOT / "main.py"), "gate"] once main.py wires the subcommand.
-GATE_ENTRY: list[str] = [
-    sys.executable, "-c",
-    "import sys, argparse; from app import gate; "
-    "p = argparse.ArgumentParser(prog='main.py'); s = p.add_subparsers(dest='command', required=True); "
-    "gate.add_arguments(s.add_parser('gate')); sys.exit(gate.run(p.parse_args()))",
-    "gate",
-]
+# How the subprocess tests invoke the command: the real entry point.
+GATE_ENTRY: list[str] = [sys.executable, str(ROOT / "main.py"), "gate"]
 
 
 def require_tools(*tools: str) -> None:
