@@ -168,6 +168,18 @@ class Compute(_Model):
     clusters: Annotated[list[Cluster], Field(min_length=1, max_length=20)]
 
 
+_IMAGE = r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$"
+
+
+class ReleaseGate(_Model):
+    """The optional in-Terraform replication gate for workstation deploys (pipelines call the gate as a step)."""
+
+    enabled: bool = False
+    image: Annotated[str, Field(pattern=_IMAGE, max_length=300)] | None = None
+    timeout_seconds: Annotated[int, Field(ge=60, le=7200)] = 1800
+    interval_seconds: Annotated[int, Field(ge=1, le=600)] = 15
+
+
 class RawConfig(_Model):
     """The YAML file's shape, one class per section."""
 
@@ -182,6 +194,7 @@ class RawConfig(_Model):
     training_data: TrainingData = TrainingData()
     hub: Hub = Hub()
     compute: Compute
+    release_gate: ReleaseGate = ReleaseGate()
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,6 +435,7 @@ _PATTERN_TEXT = {
     r"^Standard_[A-Za-z0-9_]+$": "an Azure VM size such as 'Standard_D4s_v3'",
     r"^[^<>%&\\?/]+$": "a tag name without < > % & \\ ? or /",
     r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$": "a subscription id (a GUID)",
+    _IMAGE: "an image reference without registry host: REPOSITORY:TAG or REPOSITORY@sha256:DIGEST",
 }
 
 
@@ -550,6 +564,10 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
                 errors.append(Problem(code="passive-nodes", path=f"{where}.min_nodes", value=lo,
                                       allowed=f"0 in the passive region {loc} (it holds quota, not running nodes)",
                                       hint="or set regions.mode: active-active"))
+
+    if raw.release_gate.enabled and raw.release_gate.image is None:
+        errors.append(Problem(code="gate-needs-image", path="release_gate.image",
+                              allowed="the image to gate, e.g. fraud/scorer:1.4.2, when release_gate.enabled is true"))
 
     # Names of everything, checked against Azure's rules before synthesis.
     namer = naming.Namer(org=raw.naming.org, workload=raw.naming.workload, environment=raw.naming.environment)

@@ -20,6 +20,7 @@ from app.config import PlatformConfig
 from app.regions import region
 from foundry_constructs.azurerm import data_azurerm_client_config
 from foundry_constructs.patterns import ClusterSpec, RegionalHub, RegionalHubProps, RegionalNames
+from foundry_constructs.release_gate import GuardProps
 from stacks.common import PlatformStack
 from stacks.shared import SharedStack
 
@@ -61,6 +62,7 @@ class RegionStack(PlatformStack):
                 ),
                 hub_storage_replication="ZRS" if region(location).zones else "LRS",
                 high_business_impact=cfg.hub.high_business_impact,
+                replication_gate=self._gate(cfg, location),
             ),
         )
         hub = self.regional.hub.hub
@@ -70,3 +72,17 @@ class RegionStack(PlatformStack):
         TerraformOutput(self, "project_ids", value={k: p.id for k, p in self.regional.hub.projects.items()})
         TerraformOutput(self, "compute_cluster_ids", value={k: c.cluster.id for k, c in self.regional.clusters.items()})
         TerraformOutput(self, "role", value="passive" if cfg.is_passive(location) else "active")
+
+    @staticmethod
+    def _gate(cfg: PlatformConfig, location: str) -> GuardProps | None:
+        """The in-Terraform replication gate, for secondary regions when the config turns it on."""
+        gate = cfg.release_gate
+        if not gate.enabled or location == cfg.regions.primary or gate.image is None:
+            return None
+        return GuardProps(
+            registry_name=cfg.registry_name,
+            region=location,
+            image=gate.image,
+            timeout_seconds=gate.timeout_seconds,
+            interval_seconds=gate.interval_seconds,
+        )

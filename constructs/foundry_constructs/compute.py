@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktf import ITerraformDependable
 from constructs import Construct
 
 from foundry_constructs.azurerm import machine_learning_compute_cluster as mlcc
@@ -37,6 +38,7 @@ class ClusterProps:
     idle_minutes_before_scale_down: int = 30
     grants: tuple[Grant, ...] = ()
     subnet_id: str | None = None  # with a subnet, nodes get no public IPs
+    depends_on: tuple[ITerraformDependable, ...] = ()  # e.g. the replication gate
 
 
 class ComputeCluster(Construct):
@@ -58,6 +60,7 @@ class ComputeCluster(Construct):
             node_public_ip_enabled=props.subnet_id is None,
             subnet_resource_id=props.subnet_id,
             ssh_public_access_enabled=False,
+            depends_on=list(props.depends_on) or None,
             identity=mlcc.MachineLearningComputeClusterIdentity(type="SystemAssigned"),
             scale_settings=mlcc.MachineLearningComputeClusterScaleSettings(
                 min_node_count=props.min_nodes,

@@ -25,6 +25,7 @@ from foundry_constructs.interfaces import Grant, HasId
 from foundry_constructs.key_vault import KeyVaultProps, ProtectedKeyVault
 from foundry_constructs.monitoring import MonitoringProps, RegionalMonitoring
 from foundry_constructs.registry import GeoReplicatedRegistry, RegistryProps, Replica
+from foundry_constructs.release_gate import GuardProps, ReplicationGuard
 from foundry_constructs.storage import ProtectedStorageAccount, StorageProps
 
 ACR_PULL = "AcrPull"
@@ -122,6 +123,7 @@ class RegionalHubProps:
     clusters: tuple[ClusterSpec, ...]
     hub_storage_replication: str = "ZRS"  # never GRS: Azure ML cannot fail over a hub's default storage
     high_business_impact: bool = True
+    replication_gate: GuardProps | None = None  # secondary regions: wait for the image's replica first
 
 
 class RegionalHub(Construct):
@@ -184,6 +186,8 @@ class RegionalHub(Construct):
                 high_business_impact=props.high_business_impact,
             ),
         )
+        self.gate = ReplicationGuard(self, "replication-gate", props.replication_gate) if props.replication_gate else None
+        gated = (self.gate.resource,) if self.gate else ()
         self.clusters = {
             c.name: ComputeCluster(
                 self,
@@ -198,6 +202,7 @@ class RegionalHub(Construct):
                     max_nodes=c.max_nodes,
                     idle_minutes_before_scale_down=c.idle_minutes_before_scale_down,
                     grants=reads,
+                    depends_on=gated,
                 ),
             )
             for c in props.clusters
