@@ -33,4 +33,10 @@ if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     from app.cli import main
 
-    sys.exit(main())
+    code = main()
+    # Everything is written and swapped in by now. Skip interpreter teardown:
+    # jsii's atexit hook otherwise waits ~0.2 s for its Node process to stop,
+    # which exits by itself when our end of its stdin pipe closes.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
