@@ -13,7 +13,8 @@ Measured, side by side in one run, on the same venv:
 
 Runs are interleaved (A, B, C, D, A, B, ...) so machine noise hits all alike.
 Peak memory is ``wait4``'s max RSS: the largest of the process and the
-descendants it waited for (in practice the Node process jsii starts).
+descendants it waited for. ``main.py`` does not wait for jsii's Node process,
+so the synth rows show Python's own; the import rows include Node's.
 This is a benchmark, not a test: nothing here asserts a time.
 """
 
