@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help=f"output directory (default: $CDKTF_OUTDIR when run by the cdktf CLI, else {DEFAULT_OUTDIR})",
     )
+    synth.add_argument(
+        "--active-region",
+        default=None,
+        metavar="REGION",
+        help="promote REGION: Traffic Manager serves it first (failover; routing changes only, = regions.active)",
+    )
     gate = sub.add_parser(
         "gate",
         help="wait until every registry replica serves the image (exit 0), or time out (exit 1)",
@@ -68,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _run_synth(args: argparse.Namespace) -> int:
     from app.config import load_config
 
-    cfg = load_config(args.config)
+    overrides = {"regions.active": args.active_region} if args.active_region else None
+    cfg = load_config(args.config, overrides=overrides)
     for w in cfg.warnings:
         print(f"warning: {w.render()}", file=sys.stderr)
     from app.synth import synthesize

@@ -57,7 +57,7 @@ _SPELLINGS = {"RA-GRS": "RAGRS", "RA-GZRS": "RAGZRS"}
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, regex_engine="python-re")
 
 
 class Naming(_Model):
@@ -94,6 +94,7 @@ class Regions(_Model):
     primary: str
     secondaries: Annotated[list[str], Field(min_length=1, max_length=MAX_HUB_REGIONS - 1)]
     mode: Mode = Mode.ACTIVE_PASSIVE
+    active: str | None = None  # the region traffic goes to first; the primary unless promoted (--active-region)
 
     @field_validator("mode", mode="before")
     @classmethod
@@ -125,6 +126,8 @@ class TrainingData(_Model):
     blob_soft_delete_days: Annotated[int, Field(ge=7, le=365)] = 30
     container_soft_delete_days: Annotated[int, Field(ge=7, le=365)] = 30
     point_in_time_restore_days: Annotated[int, Field(ge=0, le=364)] = 14
+    immutability_days: Annotated[int, Field(ge=0, le=146000)] = 0  # WORM retention on the container; 0 = off
+    immutability_locked: bool = False  # a locked policy can never be shortened or removed (irreversible)
 
     @field_validator("redundancy", mode="before")
     @classmethod
@@ -180,6 +183,127 @@ class ReleaseGate(_Model):
     interval_seconds: Annotated[int, Field(ge=1, le=600)] = 15
 
 
+_CIDR = r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$"
+
+
+class Network(_Model):
+    """Private networking: a VNet per hub region, private endpoints, public access off.
+
+    ``private: false`` is for sandboxes only (one warning says so). Address spaces
+    not listed are derived (10.<100+i>.0.0/16 for the i-th hub region).
+    """
+
+    private: bool = True
+    address_spaces: dict[str, Annotated[str, Field(pattern=_CIDR)]] = {}
+
+
+class Encryption(_Model):
+    """Customer-managed keys for the training data and the registry (Microsoft-managed when off)."""
+
+    customer_managed_keys: bool = False
+    key_rotation_days: Annotated[int, Field(ge=30, le=730)] = 365
+
+
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_HOST = r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+_RECEIVER = r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$"
+
+
+class EmailReceiver(_Model):
+    name: Annotated[str, Field(pattern=_RECEIVER)]
+    address: Annotated[str, Field(pattern=_EMAIL, max_length=254)]
+
+
+class WebhookReceiver(_Model):
+    name: Annotated[str, Field(pattern=_RECEIVER)]
+    uri: Annotated[str, Field(pattern=r"^https://[^\s]+$", max_length=2048)]
+
+
+class Receivers(_Model):
+    emails: Annotated[list[EmailReceiver], Field(max_length=10)] = []
+    webhooks: Annotated[list[WebhookReceiver], Field(max_length=10)] = []
+
+
+class Thresholds(_Model):
+    """Metric alert thresholds (Azure Monitor Baseline Alerts defaults)."""
+
+    storage_availability_percent: Annotated[float, Field(gt=0, le=100)] = 99.0
+    registry_pull_success_percent: Annotated[float, Field(gt=0, le=100)] = 99.0
+    quota_utilization_percent: Annotated[float, Field(gt=0, le=100)] = 90.0
+    unusable_nodes: Annotated[int, Field(ge=0, le=1000)] = 0
+    failed_runs: Annotated[int, Field(ge=0, le=10000)] = 0
+
+
+class Monitoring(_Model):
+    """Logs, alerts and who gets them."""
+
+    log_retention_days: Annotated[int, Field(ge=30, le=730)] = 90
+    receivers: Receivers = Receivers()
+    thresholds: Thresholds = Thresholds()
+
+
+class Probe(_Model):
+    """Traffic Manager health probe of each region's inference endpoint."""
+
+    protocol: Literal["HTTP", "HTTPS", "TCP"] = "HTTPS"
+    port: Annotated[int, Field(ge=1, le=65535)] = 443
+    path: Annotated[str, Field(pattern=r"^/[^\s]*$", max_length=1024)] = "/health"
+    expected_status_codes: Annotated[list[Annotated[str, Field(pattern=r"^[1-5]\d\d(-[1-5]\d\d)?$")]],
+                                     Field(min_length=1, max_length=8)] = ["200-299"]
+    interval_seconds: Literal[10, 30] = 30
+    timeout_seconds: Annotated[int, Field(ge=5, le=10)] = 10
+    tolerated_failures: Annotated[int, Field(ge=0, le=9)] = 3
+
+
+class Routing(_Model):
+    """Failover routing: a Traffic Manager profile, Priority method, active region first."""
+
+    dns_name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")] | None = None
+    ttl_seconds: Annotated[int, Field(ge=0, le=2147483647)] = 30
+    endpoints: dict[str, Annotated[str, Field(pattern=_HOST)]]
+    probe: Probe = Probe()
+
+
+class LocalBackend(_Model):
+    """State files under a relative folder (ignored by git), one per stack."""
+
+    type: Literal["local"]
+    path: Annotated[str, Field(pattern=r"^(?!/)(?!.*\.\.)[A-Za-z0-9_./-]+$", max_length=200)] = "state"
+
+
+class AzurermBackend(_Model):
+    """State in an Azure storage account, Azure AD auth only (no key, no secret)."""
+
+    type: Literal["azurerm"]
+    resource_group_name: Annotated[str, Field(pattern=r"^[-\w.()]{0,89}[-\w()]$")]
+    storage_account_name: Annotated[str, Field(pattern=r"^[a-z0-9]{3,24}$")]
+    container_name: Annotated[str, Field(pattern=r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    key_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,200}$")] | None = None
+    subscription_id: Annotated[
+        str, Field(pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+    ] | None = None
+
+
+class CloudBackend(_Model):
+    """HCP Terraform / Terraform Enterprise: one named workspace per stack."""
+
+    type: Literal["cloud"]
+    organization: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")]
+    workspace_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,60}$")]
+    project: Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9 _-]+$")] | None = None
+    hostname: Annotated[str, Field(pattern=_HOST)] = "app.terraform.io"
+
+
+Backend = Annotated[LocalBackend | AzurermBackend | CloudBackend, Field(discriminator="type")]
+
+
+class Report(_Model):
+    """Inputs of ``python main.py report``: price overrides (USD per unit, see app/prices.yaml)."""
+
+    price_overrides: Annotated[dict[Annotated[str, Field(pattern=r"^[a-z0-9_.]+$")], Annotated[float, Field(ge=0, le=1e7)]],
+                               Field(max_length=100)] = {}
+
+
 class RawConfig(_Model):
     """The YAML file's shape, one class per section."""
 
@@ -195,6 +319,12 @@ class RawConfig(_Model):
     hub: Hub = Hub()
     compute: Compute
     release_gate: ReleaseGate = ReleaseGate()
+    network: Network = Network()
+    encryption: Encryption = Encryption()
+    monitoring: Monitoring = Monitoring()
+    routing: Routing | None = None
+    backend: Backend = LocalBackend(type="local")
+    report: Report = Report()
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +373,15 @@ class PlatformConfig:
     @property
     def data_account_name(self) -> str:
         return self.raw.training_data.account_name or self.namer.storage_account(purpose="data")
+
+    @property
+    def active_region(self) -> str:
+        """The region Traffic Manager sends traffic to first (the primary unless promoted)."""
+        return self.raw.regions.active or self.raw.regions.primary
+
+    @property
+    def address_spaces(self) -> dict[str, str]:
+        return address_spaces(self.raw, self.hub_regions)
 
     def is_passive(self, location: str) -> bool:
         return self.raw.regions.mode is Mode.ACTIVE_PASSIVE and location != self.raw.regions.primary
@@ -436,6 +575,28 @@ _PATTERN_TEXT = {
     r"^[^<>%&\\?/]+$": "a tag name without < > % & \\ ? or /",
     r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$": "a subscription id (a GUID)",
     _IMAGE: "an image reference without registry host: REPOSITORY:TAG or REPOSITORY@sha256:DIGEST",
+    _CIDR: "an IPv4 address space in CIDR notation, e.g. 10.10.0.0/16",
+    _EMAIL: "an e-mail address",
+    _HOST: "a DNS host name in lowercase, e.g. scoring-eus.contoso.com",
+    _RECEIVER: "1-64 letters, digits, spaces, '_', '.' or '-'",
+    r"^https://[^\s]+$": "an https:// URL",
+    r"^/[^\s]*$": "an absolute URL path, e.g. /health",
+    r"^[1-5]\d\d(-[1-5]\d\d)?$": "a status code or range, e.g. '200' or '200-299'",
+    r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$": "lowercase letters, digits and hyphens (a DNS label)",
+    r"^[a-z0-9_.]+$": "a price key from app/prices.yaml",
+    r"^[-\w.()]{0,89}[-\w()]$": "a resource group name",
+    r"^[a-z0-9]{3,24}$": "a storage account name: 3-24 lowercase letters and digits",
+    r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$": "a blob container name: 3-63 lowercase letters, digits, single hyphens",
+    r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,200}$": "letters, digits, '_', '.', '/', '-'",
+    r"^(?!/)(?!.*\.\.)[A-Za-z0-9_./-]+$": "a relative folder without '..', e.g. state",
+    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$": "an HCP Terraform organization name",
+    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,60}$": "letters, digits, '_' and '-' (workspace names are <prefix>-<stack>)",
+    r"^[A-Za-z0-9 _-]+$": "letters, digits, spaces, '_' and '-'",
+}
+
+
+_TAGGED: dict[str, dict[str, type[BaseModel]]] = {
+    "backend": {"local": LocalBackend, "azurerm": AzurermBackend, "cloud": CloudBackend},
 }
 
 
@@ -443,6 +604,17 @@ def _from_pydantic(err: dict[str, Any]) -> Problem:
     loc = tuple(err.get("loc", ()))
     kind = err.get("type", "")
     value = err.get("input")
+    tagged = _TAGGED.get(loc[0]) if loc else None
+    if tagged is not None and len(loc) > 1 and loc[1] in tagged:
+        # pydantic puts the union member's tag into the path; the user never wrote it
+        member, loc = tagged[loc[1]], (loc[0], *loc[2:])
+        if kind == "extra_forbidden":
+            return Problem(code="unknown-key", path=_path(loc), value=loc[-1],
+                           allowed=f"one of: {', '.join(member.model_fields)}", hint="remove it or fix its spelling")
+    if kind in ("union_tag_invalid", "union_tag_not_found") and tagged is not None:
+        return Problem(code="unknown-type", path=_path(loc) + ".type",
+                       value=(value or {}).get("type") if isinstance(value, dict) else value,
+                       allowed="one of " + ", ".join(repr(t) for t in tagged))
     if kind == "extra_forbidden":
         owner = _model_at(loc[:-1])
         known = ", ".join(owner.model_fields) if owner else "see config/default.yaml"
@@ -565,6 +737,61 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
                                       allowed=f"0 in the passive region {loc} (it holds quota, not running nodes)",
                                       hint="or set regions.mode: active-active"))
 
+    # Network: one private address space per hub region, none overlapping.
+    errors += _network_checks(raw, hub_regions, warnings)
+
+    # Training data immutability (WORM).
+    if td.immutability_locked and not td.immutability_days:
+        errors.append(Problem(code="lock-without-policy", path="training_data.immutability_locked", value=True,
+                              allowed="false, or immutability_days above 0 (a policy to lock)"))
+
+    # Failover routing: one endpoint per hub region; the active region is a hub region.
+    active = regions.active or regions.primary
+    if regions.active is not None and regions.active not in hub_regions and regions.active in REGIONS:
+        errors.append(Problem(code="active-not-hub", path="regions.active", value=regions.active,
+                              allowed=f"one of the hub regions: {', '.join(hub_regions)}"))
+    elif regions.active is not None and regions.active not in REGIONS:
+        close = suggest(regions.active)
+        errors.append(Problem(code="unknown-region", path="regions.active", value=regions.active,
+                              allowed=f"one of the hub regions: {', '.join(hub_regions)}",
+                              hint=f"did you mean {' or '.join(close)}?" if close else ""))
+    if raw.routing is not None:
+        for loc in raw.routing.endpoints:
+            if loc not in hub_regions:
+                errors.append(Problem(code="endpoint-region", path=f"routing.endpoints.{loc}", value=loc,
+                                      allowed=f"one of the hub regions: {', '.join(hub_regions)}"))
+        for loc in hub_regions:
+            if loc not in raw.routing.endpoints:
+                errors.append(Problem(code="missing-endpoint", path=f"routing.endpoints.{loc}",
+                                      allowed=f"the inference host name of the hub region {loc}",
+                                      hint="every hub region is a failover target"))
+        hosts = list(raw.routing.endpoints.values())
+        if len(set(hosts)) != len(hosts):
+            errors.append(Problem(code="duplicate-endpoint", path="routing.endpoints", value=hosts,
+                                  allowed="a distinct host name per region"))
+        probe = raw.routing.probe
+        if probe.interval_seconds == 10 and probe.timeout_seconds > 9:
+            errors.append(Problem(code="probe-timeout", path="routing.probe.timeout_seconds", value=probe.timeout_seconds,
+                                  allowed="5-9 seconds when interval_seconds is 10 (Traffic Manager's rule)"))
+        if probe.protocol == "TCP" and probe.path != "/health":
+            warnings.append(Problem(code="tcp-probe-path", path="routing.probe.path", value=probe.path,
+                                    allowed="no path with protocol TCP", hint="the path is ignored"))
+    elif regions.active not in (None, regions.primary):
+        warnings.append(Problem(code="no-routing", path="regions.active", value=active,
+                                allowed="a routing section to promote", hint="without routing, promotion changes nothing"))
+
+    # Alerts need someone to receive them.
+    rec = raw.monitoring.receivers
+    if not rec.emails and not rec.webhooks:
+        warnings.append(Problem(code="no-receivers", path="monitoring.receivers", value="none",
+                                allowed="at least one e-mail or webhook receiver",
+                                hint="alerts still fire and show in the portal, but nobody is told"))
+    for i, w in enumerate(rec.webhooks):
+        if "?" in w.uri:
+            warnings.append(Problem(code="webhook-query", path=f"monitoring.receivers.webhooks[{i}].uri", value="(query string hidden)",
+                                    allowed="a webhook URL without credentials",
+                                    hint="a token in the URL ends up in Terraform state; prefer an Azure AD protected webhook"))
+
     if raw.release_gate.enabled and raw.release_gate.image is None:
         errors.append(Problem(code="gate-needs-image", path="release_gate.image",
                               allowed="the image to gate, e.g. fraud/scorer:1.4.2, when release_gate.enabled is true"))
@@ -587,6 +814,49 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
         errors += naming.check("ai_foundry_hub", namer.hub(loc), hint_path)
         errors += naming.check("log_analytics_workspace", namer.log_analytics_workspace(loc), hint_path)
     return _dedupe(errors), _dedupe(warnings)
+
+
+def address_spaces(raw: RawConfig, hub_regions: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Each hub region's VNet address space: from config, else 10.<100+i>.0.0/16 for the i-th region."""
+    given = raw.network.address_spaces
+    return {loc: given.get(loc, f"10.{100 + i}.0.0/16") for i, loc in enumerate(hub_regions)}
+
+
+def _network_checks(raw: RawConfig, hub_regions: list[str], warnings: list[Problem]) -> list[Problem]:
+    import ipaddress
+
+    errors: list[Problem] = []
+    net = raw.network
+    if not net.private:
+        warnings.append(Problem(code="public-network", path="network.private", value=False,
+                                allowed="true for production",
+                                hint="sandbox mode: registry, storage, key vaults and hubs accept traffic from the "
+                                "internet (still Azure AD only) and compute nodes get public IPs"))
+    for loc in net.address_spaces:
+        if loc not in hub_regions:
+            errors.append(Problem(code="network-region", path=f"network.address_spaces.{loc}", value=loc,
+                                  allowed=f"one of the hub regions: {', '.join(hub_regions)}"))
+    parsed: dict[str, ipaddress.IPv4Network] = {}
+    for loc, cidr in address_spaces(raw, hub_regions).items():
+        path = f"network.address_spaces.{loc}"
+        try:
+            space = ipaddress.IPv4Network(cidr, strict=True)
+        except ValueError as e:
+            errors.append(Problem(code="bad-cidr", path=path, value=cidr, allowed="a network address with its prefix, "
+                                  "host bits zero, e.g. 10.10.0.0/16", hint=str(e)))
+            continue
+        if not space.is_private:
+            errors.append(Problem(code="public-cidr", path=path, value=cidr, allowed="a private range (RFC 1918), e.g. 10.10.0.0/16"))
+        if not 8 <= space.prefixlen <= 24:
+            errors.append(Problem(code="cidr-size", path=path, value=cidr,
+                                  allowed="a prefix between /8 and /24 (half for compute, a quarter for private endpoints)"))
+        for other, seen in parsed.items():
+            if space.overlaps(seen):
+                errors.append(Problem(code="cidr-overlap", path=path, value=cidr,
+                                      allowed=f"an address space not overlapping {other}'s {seen}",
+                                      hint="regions must be peerable and routable to each other"))
+        parsed[loc] = space
+    return errors
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

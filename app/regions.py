@@ -31,6 +31,33 @@ class Region:
     zones: bool
     geography: str
 
+    @property
+    def display_name(self) -> str:
+        """Azure's display name ("East US 2"), as Service Health alerts and the portal spell it."""
+        return _display(self.name)
+
+
+_WORDS = (
+    "southeast", "central", "north", "south", "east", "west", "europe", "asia", "africa", "us", "uk", "uae",
+    "canada", "brazil", "mexico", "france", "germany", "switzerland", "norway", "sweden", "poland", "italy",
+    "spain", "japan", "korea", "australia", "india", "qatar", "israel",
+)
+_UPPER = {"us", "uk", "uae"}
+
+
+def _display(name: str) -> str:
+    out, rest = [], name
+    while rest:
+        if rest[0].isdigit():
+            out.append(rest)
+            break
+        word = next((w for w in _WORDS if rest.startswith(w)), None)
+        if word is None:
+            raise ValueError(f"no display name for region {name!r}")
+        out.append(word.upper() if word in _UPPER else word.capitalize())
+        rest = rest[len(word):]
+    return " ".join(out)
+
 
 def _r(name: str, code: str, pair: str | None, zones: bool, geography: str) -> Region:
     return Region(name=name, code=code, pair=pair, zones=zones, geography=geography)
