@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -260,7 +261,9 @@ class Routing(_Model):
 
     dns_name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")] | None = None
     ttl_seconds: Annotated[int, Field(ge=0, le=2147483647)] = 30
-    endpoints: dict[str, Annotated[str, Field(pattern=_HOST)]]
+    # each hub region's inference host: endpoints[region], else host_template with {region} / {code}
+    host_template: Annotated[str, Field(pattern=r"^[a-z0-9.{}-]+$", max_length=253)] | None = None
+    endpoints: dict[str, Annotated[str, Field(pattern=_HOST)]] = {}
     probe: Probe = Probe()
 
 
@@ -378,6 +381,11 @@ class PlatformConfig:
     def active_region(self) -> str:
         """The region Traffic Manager sends traffic to first (the primary unless promoted)."""
         return self.raw.regions.active or self.raw.regions.primary
+
+    @property
+    def routing_hosts(self) -> dict[str, str]:
+        """Hub region -> inference host name (empty without a routing section)."""
+        return routing_hosts(self.raw, self.hub_regions)
 
     @property
     def address_spaces(self) -> dict[str, str]:
@@ -584,6 +592,7 @@ _PATTERN_TEXT = {
     r"^[1-5]\d\d(-[1-5]\d\d)?$": "a status code or range, e.g. '200' or '200-299'",
     r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$": "lowercase letters, digits and hyphens (a DNS label)",
     r"^[a-z0-9_.]+$": "a price key from app/prices.yaml",
+    r"^[a-z0-9.{}-]+$": "a host name with {region} or {code}, e.g. scoring-{code}.fraud.contoso.com",
     r"^[-\w.()]{0,89}[-\w()]$": "a resource group name",
     r"^[a-z0-9]{3,24}$": "a storage account name: 3-24 lowercase letters and digits",
     r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$": "a blob container name: 3-63 lowercase letters, digits, single hyphens",
@@ -758,14 +767,24 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
     if raw.routing is not None:
         for loc in raw.routing.endpoints:
             if loc not in hub_regions:
-                errors.append(Problem(code="endpoint-region", path=f"routing.endpoints.{loc}", value=loc,
-                                      allowed=f"one of the hub regions: {', '.join(hub_regions)}"))
+                warnings.append(Problem(code="endpoint-region", path=f"routing.endpoints.{loc}", value=loc,
+                                        allowed=f"one of the hub regions: {', '.join(hub_regions)}",
+                                        hint="not a hub region: ignored"))
+        template = raw.routing.host_template
+        if template is not None:
+            try:
+                sample = template.format(region="eastus", code="eus")
+            except (KeyError, IndexError, ValueError):
+                sample = ""
+            if not re.fullmatch(_HOST, sample) or "{" not in template:
+                errors.append(Problem(code="bad-template", path="routing.host_template", value=template,
+                                      allowed="a host name with {region} or {code}, e.g. scoring-{code}.fraud.contoso.com"))
         for loc in hub_regions:
-            if loc not in raw.routing.endpoints:
+            if loc not in raw.routing.endpoints and template is None:
                 errors.append(Problem(code="missing-endpoint", path=f"routing.endpoints.{loc}",
-                                      allowed=f"the inference host name of the hub region {loc}",
+                                      allowed=f"the inference host name of the hub region {loc} (or routing.host_template)",
                                       hint="every hub region is a failover target"))
-        hosts = list(raw.routing.endpoints.values())
+        hosts = [h for loc, h in routing_hosts(raw, hub_regions).items()]
         if len(set(hosts)) != len(hosts):
             errors.append(Problem(code="duplicate-endpoint", path="routing.endpoints", value=hosts,
                                   allowed="a distinct host name per region"))
@@ -816,6 +835,23 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
     return _dedupe(errors), _dedupe(warnings)
 
 
+def routing_hosts(raw: RawConfig, hub_regions: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Each hub region's inference host: ``routing.endpoints``, else the filled-in ``host_template``."""
+    r = raw.routing
+    if r is None:
+        return {}
+    out = {}
+    for loc in hub_regions:
+        if loc in r.endpoints:
+            out[loc] = r.endpoints[loc]
+        elif r.host_template is not None:
+            try:
+                out[loc] = r.host_template.format(region=loc, code=region(loc).code)
+            except (KeyError, IndexError, ValueError):
+                continue
+    return out
+
+
 def address_spaces(raw: RawConfig, hub_regions: list[str] | tuple[str, ...]) -> dict[str, str]:
     """Each hub region's VNet address space: from config, else 10.<100+i>.0.0/16 for the i-th region."""
     given = raw.network.address_spaces
@@ -834,8 +870,9 @@ def _network_checks(raw: RawConfig, hub_regions: list[str], warnings: list[Probl
                                 "internet (still Azure AD only) and compute nodes get public IPs"))
     for loc in net.address_spaces:
         if loc not in hub_regions:
-            errors.append(Problem(code="network-region", path=f"network.address_spaces.{loc}", value=loc,
-                                  allowed=f"one of the hub regions: {', '.join(hub_regions)}"))
+            warnings.append(Problem(code="network-region", path=f"network.address_spaces.{loc}", value=loc,
+                                    allowed=f"one of the hub regions: {', '.join(hub_regions)}",
+                                    hint="not a hub region: ignored"))
     parsed: dict[str, ipaddress.IPv4Network] = {}
     for loc, cidr in address_spaces(raw, hub_regions).items():
         path = f"network.address_spaces.{loc}"

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 
 from app.errors import Problem
-from app.regions import region
+from app.regions import REGIONS, region
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,12 @@ RULES: dict[str, NameRule] = {
         NameRule("compute_cluster", "", 3, 32, r"[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]", "letters, digits and '-', starting with a letter, ending alphanumeric"),
         NameRule("storage_container", "", 3, 63, r"[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]", "lowercase letters, digits and single hyphens, starting and ending alphanumeric"),
         NameRule("management_lock", "lock", 1, 260, r"[^<>*%:?+/\\]+", "no < > * % : ? + / or \\"),
+        NameRule("virtual_network", "vnet", 2, 64, r"[a-zA-Z0-9][\w.-]*\w", "letters, digits, '_', '.', '-', starting alphanumeric, ending with a letter, digit or '_'"),
+        NameRule("private_endpoint", "pe", 2, 80, r"[a-zA-Z0-9][\w.-]*\w", "letters, digits, '_', '.', '-', starting alphanumeric, ending with a letter, digit or '_'"),
+        NameRule("action_group", "ag", 1, 260, r"[^%&\\?/<>]+", "no % & \\ ? / < >"),
+        NameRule("user_assigned_identity", "id", 3, 128, r"[a-zA-Z0-9][a-zA-Z0-9_-]*", "letters, digits, '-' and '_', starting alphanumeric"),
+        NameRule("traffic_manager_profile", "traf", 1, 63, r"[a-zA-Z0-9][a-zA-Z0-9.-]*[a-zA-Z0-9]", "letters, digits, '.' and '-'"),
+        NameRule("traffic_manager_dns", "", 1, 63, r"[a-z0-9][a-z0-9-]*[a-z0-9]", "a DNS label: lowercase letters, digits and '-'", True),
     )
 }
 
@@ -127,6 +133,36 @@ class Namer:
 
     def project(self, project: str, location: str) -> str:
         return f"proj-{project}-{region(location).code}"
+
+    def virtual_network(self, location: str) -> str:
+        return f"vnet-{self._base}-{region(location).code}"
+
+    def network_security_group(self, location: str, subnet: str) -> str:
+        return f"nsg-{self._base}-{subnet}-{region(location).code}"
+
+    @staticmethod
+    def private_endpoint(target: str, subresource: str, location: str) -> str:
+        """``pe-crcontosofraudprod-registry-eus``: the target's name, what it reaches, where from."""
+        return f"pe-{target}-{subresource}-{region(location).code}"
+
+    def action_group(self, scope: str) -> str:
+        """``ag-fraud-prod-eus`` (a region) or ``ag-fraud-prod-shared``."""
+        suffix = region(scope).code if scope in REGIONS else scope
+        return f"ag-{self._base}-{suffix}"
+
+    def user_assigned_identity(self, purpose: str, location: str) -> str:
+        return f"id-{self._base}-{purpose}-{region(location).code}"
+
+    def key_vault_shared(self, purpose: str = "cmk") -> str:
+        """The shared stack's vault for customer-managed keys: ``kv-contosofraudprod-cmk``."""
+        return f"kv-{self.org}{self.workload}{self.environment}-{purpose}"
+
+    def traffic_manager(self) -> str:
+        return f"traf-{self._base}"
+
+    def traffic_manager_dns(self) -> str:
+        """Default DNS label: ``contoso-fraud-prod`` (<label>.trafficmanager.net is global)."""
+        return f"{self.org}-{self._base}"
 
     @staticmethod
     def lock(target: str) -> str:

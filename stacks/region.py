@@ -19,7 +19,14 @@ from constructs import Construct
 from app.config import PlatformConfig
 from app.regions import region
 from foundry_constructs.azurerm import data_azurerm_client_config
-from foundry_constructs.patterns import ClusterSpec, RegionalHub, RegionalHubProps, RegionalNames
+from foundry_constructs.patterns import (
+    ENDPOINTS,
+    ClusterSpec,
+    PrivateNetworkSpec,
+    RegionalHub,
+    RegionalHubProps,
+    RegionalNames,
+)
 from foundry_constructs.release_gate import GuardProps
 from stacks.common import PlatformStack
 from stacks.shared import SharedStack
@@ -63,6 +70,8 @@ class RegionStack(PlatformStack):
                 hub_storage_replication="ZRS" if region(location).zones else "LRS",
                 high_business_impact=cfg.hub.high_business_impact,
                 replication_gate=self._gate(cfg, location),
+                network=self._network(cfg, location),
+                cmk_vault=shared.platform.keys.vault if shared.platform.keys else None,
             ),
         )
         hub = self.regional.hub.hub
@@ -72,6 +81,31 @@ class RegionStack(PlatformStack):
         TerraformOutput(self, "project_ids", value={k: p.id for k, p in self.regional.hub.projects.items()})
         TerraformOutput(self, "compute_cluster_ids", value={k: c.cluster.id for k, c in self.regional.clusters.items()})
         TerraformOutput(self, "role", value="passive" if cfg.is_passive(location) else "active")
+
+    @staticmethod
+    def _network(cfg: PlatformConfig, location: str) -> PrivateNetworkSpec | None:
+        """The region's VNet and private endpoint names, when the config keeps the platform private."""
+        if not cfg.network.private:
+            return None
+        n = cfg.namer
+        targets = {
+            "registry": cfg.registry_name,
+            "training-data": cfg.data_account_name,
+            "hub-storage-blob": n.storage_account(location),
+            "hub-storage-file": n.storage_account(location),
+            "key-vault": n.key_vault(location),
+            "hub": n.hub(location),
+        }
+        if cfg.encryption.customer_managed_keys:
+            targets["cmk-vault"] = n.key_vault_shared("cmk")
+        return PrivateNetworkSpec(
+            vnet_name=n.virtual_network(location),
+            nsg_name=n.network_security_group(location, "endpoints"),
+            address_space=cfg.address_spaces[location],
+            endpoint_names={
+                purpose: n.private_endpoint(name, ENDPOINTS[purpose], location) for purpose, name in targets.items()
+            },
+        )
 
     @staticmethod
     def _gate(cfg: PlatformConfig, location: str) -> GuardProps | None:

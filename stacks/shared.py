@@ -16,9 +16,11 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from app.config import PlatformConfig
-from foundry_constructs.patterns import SharedPlatform, SharedPlatformProps, TrainingDataSpec
-from foundry_constructs.registry import Replica
 from app.regions import region
+from foundry_constructs.azurerm import data_azurerm_client_config
+from foundry_constructs.patterns import CmkSpec, SharedPlatform, SharedPlatformProps, TrainingDataSpec
+from foundry_constructs.registry import Replica
+from foundry_constructs.storage import Immutability
 from stacks.common import PlatformStack
 
 
@@ -27,6 +29,17 @@ class SharedStack(PlatformStack):
         super().__init__(scope, cfg.namer.stack("shared"), cfg)
         home = cfg.regions.primary
         td = cfg.training_data
+        n = cfg.namer
+        cmk = None
+        if cfg.encryption.customer_managed_keys:
+            client = data_azurerm_client_config.DataAzurermClientConfig(self, "client")
+            cmk = CmkSpec(
+                vault_name=n.key_vault_shared("cmk"),
+                identity_name=n.user_assigned_identity("cmk", home),
+                tenant_id=client.tenant_id,
+                operator_principal_id=client.object_id,
+                rotation_days=cfg.encryption.key_rotation_days,
+            )
         self.platform = SharedPlatform(
             self,
             "platform",
@@ -46,7 +59,12 @@ class SharedStack(PlatformStack):
                     blob_soft_delete_days=td.blob_soft_delete_days,
                     container_soft_delete_days=td.container_soft_delete_days,
                     point_in_time_restore_days=td.point_in_time_restore_days,
+                    immutability=Immutability(days=td.immutability_days, locked=td.immutability_locked)
+                    if td.immutability_days
+                    else None,
                 ),
+                public_network_access=not cfg.network.private,
+                cmk=cmk,
             ),
         )
         registry = self.platform.registry.registry

@@ -89,7 +89,7 @@ def test_default_config_is_the_seed_scenario():
         ({"naming__org": "contosoab"}, ("invalid-name", "naming (org/workload/environment)")),
         ({"tags__cost_center": ...}, ("missing", "tags.cost_center")),
         ({"compute__clusters__0__min_nodes": -1}, ("greater-than-equal", "compute.clusters[0].min_nodes")),
-        ({"compute__clusters__0__min_nodes": 2}, ("passive-nodes", "compute.clusters[0].regions.westus.min_nodes")),
+        ({"compute__clusters__0__min_nodes": 2}, ("passive-nodes", "compute.clusters[0].min_nodes")),
         ({"compute__clusters__0__max_nodes": 0}, ("greater-than-equal", "compute.clusters[0].max_nodes")),
         ({"compute__clusters__0__vm_size": "D4"}, ("string-pattern-mismatch", "compute.clusters[0].vm_size")),
         ({"compute__clusters__0__name": "9lives"}, ("invalid-name", "compute.clusters[0].name")),

@@ -13,6 +13,8 @@ azurerm 4.55 (the cluster has no update), so node counts are set once and
 capacity comes from autoscale within ``max_nodes`` and the region's quota:
 never edit them to fail over. Local (key) auth is off; the cluster's
 system-assigned identity gets ``grants`` (AcrPull, Storage Blob Data Reader).
+Nodes run in the hub's managed network (approved outbound only) without
+public IPs and without SSH; azurerm accepts no ``subnet_resource_id`` then.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class ClusterProps:
     max_nodes: int = 4
     idle_minutes_before_scale_down: int = 30
     grants: tuple[Grant, ...] = ()
-    subnet_id: str | None = None  # with a subnet, nodes get no public IPs
+    node_public_ip: bool = False  # nodes live in the hub's managed network; no public IPs
     depends_on: tuple[ITerraformDependable, ...] = ()  # e.g. the replication gate
 
 
@@ -57,8 +59,7 @@ class ComputeCluster(Construct):
             vm_size=props.vm_size,
             vm_priority=props.vm_priority,
             local_auth_enabled=False,
-            node_public_ip_enabled=props.subnet_id is None,
-            subnet_resource_id=props.subnet_id,
+            node_public_ip_enabled=props.node_public_ip,
             ssh_public_access_enabled=False,
             depends_on=list(props.depends_on) or None,
             identity=mlcc.MachineLearningComputeClusterIdentity(type="SystemAssigned"),

@@ -10,7 +10,10 @@ Example::
     ))
 
 The hub gets a system-assigned identity; ``grants`` become Azure RBAC role
-assignments for it (no admin keys anywhere). Hubs and projects cannot be
+assignments for it (no admin keys anywhere). Its managed network allows only
+approved outbound traffic: private endpoints to its own storage, key vault and
+registry (added by Azure) and to each ``outbound`` target (e.g. the training
+data); public network access is off (reach it through a private endpoint). Hubs and projects cannot be
 soft-deleted, so a CanNotDelete lock and ``prevent_destroy`` guard the hub.
 Note: the lock covers the hub's child resources too (its compute clusters):
 deleting or recreating a cluster needs the lock lifted first.
@@ -23,8 +26,26 @@ from dataclasses import dataclass
 from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
-from foundry_constructs.azurerm import ai_foundry, ai_foundry_project, application_insights, resource_group
+from foundry_constructs.azurerm import (
+    ai_foundry,
+    ai_foundry_project,
+    application_insights,
+    machine_learning_workspace_network_outbound_rule_private_endpoint as outbound_rule,
+    resource_group,
+)
 from foundry_constructs.interfaces import Grant, HasId, Lock, add_grants, add_lock
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outbound:
+    """A private endpoint from the hub's managed network to a resource it is not bound to.
+
+    name: the rule's name (letters, digits, '-'); subresource: e.g. "blob".
+    """
+
+    name: str
+    target: HasId
+    subresource: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,6 +60,8 @@ class HubProps:
     projects: tuple[tuple[str, str], ...] = ()  # (config name, Azure name)
     grants: tuple[Grant, ...] = ()
     high_business_impact: bool = True  # less diagnostic data leaves the hub; forces a new hub if changed
+    public_network_access: bool = False  # False: reached only through private endpoints
+    outbound: tuple[Outbound, ...] = ()  # approved outbound private endpoints besides the hub's own resources
     lock: Lock | None = Lock(notes="Foundry hubs cannot be soft-deleted; remove this lock only to retire the region.")
     prevent_destroy: bool = True
 
@@ -60,8 +83,21 @@ class FoundryHub(Construct):
             container_registry_id=props.registry.id,
             high_business_impact_enabled=props.high_business_impact,
             identity=ai_foundry.AiFoundryIdentity(type="SystemAssigned"),
+            public_network_access="Enabled" if props.public_network_access else "Disabled",
+            managed_network=ai_foundry.AiFoundryManagedNetwork(isolation_mode="AllowOnlyApprovedOutbound"),
             lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy),
         )
+        self.outbound = {
+            o.name: outbound_rule.MachineLearningWorkspaceNetworkOutboundRulePrivateEndpoint(
+                self,
+                f"outbound-{o.name}",
+                name=o.name,
+                workspace_id=self.hub.id,
+                service_resource_id=o.target.id,
+                sub_resource_target=o.subresource,
+            )
+            for o in props.outbound
+        }
         self.projects = {
             key: ai_foundry_project.AiFoundryProject(
                 self,

@@ -1,4 +1,4 @@
-"""Cross-cutting features in one shape for every construct: locks and identity grants.
+"""Cross-cutting features in one shape for every construct: locks, identity grants, private endpoints.
 
 Example::
 
@@ -11,6 +11,9 @@ Example::
 Every resource construct that holds something worth keeping takes ``lock`` (on
 by default, ``None`` to opt out) and, where it has a managed identity,
 ``grants``: the Azure RBAC roles its identity gets on other resources.
+Anything reachable over Private Link gets its endpoints from
+:func:`add_private_endpoint` with a :class:`PrivateLink` (which subnet, which
+DNS zones): one shape whatever the target.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Protocol, Sequence
 
 from constructs import Construct
 
-from foundry_constructs.azurerm import management_lock, role_assignment
+from foundry_constructs.azurerm import management_lock, private_endpoint, role_assignment
 
 
 class HasId(Protocol):
@@ -58,6 +61,72 @@ class Grant:
 
     role: str
     target: HasId
+
+
+# Private Link sub-resources and the private DNS zones their records live in (Azure's
+# "private endpoint DNS zone values" table). A registry's regional data endpoints
+# (<registry>.<region>.data.azurecr.io) are recorded in privatelink.azurecr.io too.
+PRIVATE_DNS_ZONES: dict[str, tuple[str, ...]] = {
+    "registry": ("privatelink.azurecr.io",),
+    "blob": ("privatelink.blob.core.windows.net",),
+    "file": ("privatelink.file.core.windows.net",),
+    "vault": ("privatelink.vaultcore.azure.net",),
+    "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerManagedKey:
+    """Encryption with a Key Vault key through a user-assigned identity (not the platform's key).
+
+    key_id: the key's versionless id, so Azure follows automatic rotation.
+    identity_id / identity_client_id: the user-assigned identity allowed to use the key.
+    """
+
+    key_id: str
+    identity_id: str
+    identity_client_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrivateLink:
+    """Where a construct's private endpoints go: a subnet of a region's VNet and its DNS zones.
+
+    dns_zone_ids: zone name -> zone id for every zone in :data:`PRIVATE_DNS_ZONES`.
+    """
+
+    location: str
+    resource_group_name: str
+    subnet_id: str
+    dns_zone_ids: dict[str, str]
+
+
+def add_private_endpoint(
+    scope: Construct, id: str, *, target: HasId, subresource: str, link: PrivateLink, name: str
+) -> private_endpoint.PrivateEndpoint:
+    """A private endpoint to ``target``'s ``subresource`` with its DNS records in the region's zones."""
+    zones = PRIVATE_DNS_ZONES[subresource]
+    missing = [z for z in zones if z not in link.dns_zone_ids]
+    if missing:
+        raise ValueError(f"private endpoint {name!r} needs the private DNS zones {missing}")
+    return private_endpoint.PrivateEndpoint(
+        scope,
+        id,
+        name=name,
+        location=link.location,
+        resource_group_name=link.resource_group_name,
+        subnet_id=link.subnet_id,
+        custom_network_interface_name=f"{name}-nic",
+        private_service_connection=private_endpoint.PrivateEndpointPrivateServiceConnection(
+            name=f"{name}-connection",
+            private_connection_resource_id=target.id,
+            subresource_names=[subresource],
+            is_manual_connection=False,
+        ),
+        private_dns_zone_group=private_endpoint.PrivateEndpointPrivateDnsZoneGroup(
+            name="default", private_dns_zone_ids=[link.dns_zone_ids[z] for z in zones]
+        ),
+    )
 
 
 def add_lock(scope: Construct, target: HasId, lock: Lock | None, *, name: str) -> management_lock.ManagementLock | None:

@@ -8,7 +8,8 @@ Example::
     ))
 
 Purge protection cannot be turned off once on, so it is not a prop. Access is
-Azure RBAC (no access policies). A CanNotDelete lock and ``prevent_destroy``
+Azure RBAC (no access policies); no public network access unless asked
+(private endpoints; trusted Azure services bypass the firewall). A CanNotDelete lock and ``prevent_destroy``
 guard it: a hub's key vault is bound to the hub for life (changing it forces a
 new hub).
 """
@@ -32,6 +33,7 @@ class KeyVaultProps:
     tenant_id: str
     sku: str = "premium"  # premium keeps HSM-backed keys possible for customer-managed keys
     soft_delete_days: int = 90
+    public_network_access: bool = False  # False: private endpoints only (trusted Azure services bypass)
     lock: Lock | None = Lock(notes="Bound to a Foundry hub for life; holds its secrets.")
     prevent_destroy: bool = True
 
@@ -52,6 +54,10 @@ class ProtectedKeyVault(Construct):
             purge_protection_enabled=True,
             soft_delete_retention_days=props.soft_delete_days,
             rbac_authorization_enabled=True,
+            public_network_access_enabled=props.public_network_access,
+            network_acls=key_vault.KeyVaultNetworkAcls(
+                default_action="Allow" if props.public_network_access else "Deny", bypass="AzureServices"
+            ),
             lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy),
         )
         self.lock = add_lock(self, self.vault, props.lock, name=f"lock-{props.name}")

@@ -20,13 +20,15 @@ from constructs import Construct
 
 from foundry_constructs.azurerm import resource_group
 from foundry_constructs.compute import ClusterProps, ComputeCluster
-from foundry_constructs.hub import FoundryHub, HubProps
-from foundry_constructs.interfaces import Grant, HasId
+from foundry_constructs.encryption import CmkProps, CustomerManagedKeys
+from foundry_constructs.hub import FoundryHub, HubProps, Outbound
+from foundry_constructs.interfaces import Grant, HasId, add_private_endpoint
 from foundry_constructs.key_vault import KeyVaultProps, ProtectedKeyVault
 from foundry_constructs.monitoring import MonitoringProps, RegionalMonitoring
+from foundry_constructs.network import NetworkProps, RegionalNetwork
 from foundry_constructs.registry import GeoReplicatedRegistry, RegistryProps, Replica
 from foundry_constructs.release_gate import GuardProps, ReplicationGuard
-from foundry_constructs.storage import ProtectedStorageAccount, StorageProps
+from foundry_constructs.storage import Immutability, ProtectedStorageAccount, StorageProps
 
 ACR_PULL = "AcrPull"
 BLOB_READER = "Storage Blob Data Reader"
@@ -42,6 +44,18 @@ class TrainingDataSpec:
     blob_soft_delete_days: int = 30
     container_soft_delete_days: int = 30
     point_in_time_restore_days: int = 14
+    immutability: Immutability | None = None  # WORM on the container; None = off
+
+
+@dataclass(frozen=True, kw_only=True)
+class CmkSpec:
+    """Customer-managed keys for the training data and the registry."""
+
+    vault_name: str
+    identity_name: str
+    tenant_id: str
+    operator_principal_id: str
+    rotation_days: int = 365
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,6 +67,8 @@ class SharedPlatformProps:
     replicas: tuple[Replica, ...] = ()
     untagged_retention_days: int = 7
     training_data: TrainingDataSpec
+    public_network_access: bool = False  # False: every region reaches these through private endpoints
+    cmk: CmkSpec | None = None  # None: Microsoft-managed keys
 
 
 class SharedPlatform(Construct):
@@ -63,6 +79,21 @@ class SharedPlatform(Construct):
         self.resource_group = resource_group.ResourceGroup(
             self, "resource-group", name=props.resource_group_name, location=props.location
         )
+        self.keys = CustomerManagedKeys(
+            self,
+            "cmk",
+            CmkProps(
+                vault_name=props.cmk.vault_name,
+                identity_name=props.cmk.identity_name,
+                location=props.location,
+                resource_group=self.resource_group,
+                tenant_id=props.cmk.tenant_id,
+                operator_principal_id=props.cmk.operator_principal_id,
+                keys=("training-data", "registry"),
+                rotation_days=props.cmk.rotation_days,
+                public_network_access=props.public_network_access,
+            ),
+        ) if props.cmk else None
         self.registry = GeoReplicatedRegistry(
             self,
             "registry",
@@ -73,6 +104,8 @@ class SharedPlatform(Construct):
                 replicas=props.replicas,
                 zone_redundant=props.registry_zone_redundant,
                 untagged_retention_days=props.untagged_retention_days,
+                public_network_access=props.public_network_access,
+                customer_managed_key=self.keys.for_key("registry") if self.keys else None,
             ),
         )
         td = props.training_data
@@ -88,6 +121,9 @@ class SharedPlatform(Construct):
                 blob_soft_delete_days=td.blob_soft_delete_days,
                 container_soft_delete_days=td.container_soft_delete_days,
                 point_in_time_restore_days=td.point_in_time_restore_days,
+                public_network_access=props.public_network_access,
+                customer_managed_key=self.keys.for_key("training-data") if self.keys else None,
+                immutability=td.immutability,
             ),
         )
 
@@ -113,6 +149,31 @@ class RegionalNames:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PrivateNetworkSpec:
+    """A region's VNet and the names of its private endpoints (see :mod:`app.naming`).
+
+    endpoint_names: purpose -> name, for the purposes in :data:`ENDPOINTS` (and "cmk-vault" with CMK).
+    """
+
+    vnet_name: str
+    nsg_name: str
+    address_space: str
+    endpoint_names: dict[str, str]
+
+
+# purpose -> (Private Link sub-resource); what every private region reaches privately
+ENDPOINTS: dict[str, str] = {
+    "registry": "registry",
+    "training-data": "blob",
+    "hub-storage-blob": "blob",
+    "hub-storage-file": "file",
+    "key-vault": "vault",
+    "hub": "amlworkspace",
+    "cmk-vault": "vault",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
 class RegionalHubProps:
     location: str
     names: RegionalNames
@@ -124,6 +185,8 @@ class RegionalHubProps:
     hub_storage_replication: str = "ZRS"  # never GRS: Azure ML cannot fail over a hub's default storage
     high_business_impact: bool = True
     replication_gate: GuardProps | None = None  # secondary regions: wait for the image's replica first
+    network: PrivateNetworkSpec | None = None  # None: public endpoints (sandbox)
+    cmk_vault: HasId | None = None  # the shared key vault, reached privately when network is set
 
 
 class RegionalHub(Construct):
@@ -135,6 +198,7 @@ class RegionalHub(Construct):
         self.resource_group = resource_group.ResourceGroup(
             self, "resource-group", name=n.resource_group, location=props.location
         )
+        private = props.network is not None
         self.storage = ProtectedStorageAccount(
             self,
             "hub-storage",
@@ -150,13 +214,15 @@ class RegionalHub(Construct):
                 shared_key_enabled=True,
                 blob_soft_delete_days=14,
                 container_soft_delete_days=14,
+                public_network_access=not private,
             ),
         )
         self.key_vault = ProtectedKeyVault(
             self,
             "key-vault",
             KeyVaultProps(
-                name=n.key_vault, location=props.location, resource_group=self.resource_group, tenant_id=props.tenant_id
+                name=n.key_vault, location=props.location, resource_group=self.resource_group,
+                tenant_id=props.tenant_id, public_network_access=not private,
             ),
         )
         self.monitoring = RegionalMonitoring(
@@ -184,8 +250,11 @@ class RegionalHub(Construct):
                 projects=props.projects,
                 grants=reads,
                 high_business_impact=props.high_business_impact,
+                public_network_access=not private,
+                outbound=(Outbound(name="training-data-blob", target=props.training_data, subresource="blob"),),
             ),
         )
+        self.network = self._private_endpoints(props) if props.network else None
         self.gate = ReplicationGuard(self, "replication-gate", props.replication_gate) if props.replication_gate else None
         gated = (self.gate.resource,) if self.gate else ()
         self.clusters = {
@@ -207,3 +276,41 @@ class RegionalHub(Construct):
             )
             for c in props.clusters
         }
+
+    def _private_endpoints(self, props: RegionalHubProps) -> RegionalNetwork:
+        """The region's VNet and a private endpoint to everything the region uses, shared or its own."""
+        spec = props.network
+        assert spec is not None
+        net = RegionalNetwork(
+            self,
+            "network",
+            NetworkProps(
+                name=spec.vnet_name,
+                location=props.location,
+                resource_group=self.resource_group,
+                address_space=spec.address_space,
+                nsg_name=spec.nsg_name,
+            ),
+        )
+        targets: dict[str, HasId] = {
+            "registry": props.registry,
+            "training-data": props.training_data,
+            "hub-storage-blob": self.storage,
+            "hub-storage-file": self.storage,
+            "key-vault": self.key_vault,
+            "hub": self.hub,
+        }
+        if props.cmk_vault is not None:
+            targets["cmk-vault"] = props.cmk_vault
+        self.private_endpoints = {
+            purpose: add_private_endpoint(
+                net,
+                f"pe-{purpose}",
+                target=target,
+                subresource=ENDPOINTS[purpose],
+                link=net.link,
+                name=spec.endpoint_names[purpose],
+            )
+            for purpose, target in targets.items()
+        }
+        return net

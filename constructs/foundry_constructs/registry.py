@@ -9,7 +9,9 @@ Example::
 
 Secure by default: admin user and anonymous pull off (pulls use Azure AD and
 AcrPull), untagged manifests cleaned after ``untagged_retention_days``,
-dedicated data endpoints on, a CanNotDelete lock and ``prevent_destroy``.
+dedicated data endpoints on, no public network access (pull through private
+endpoints; export off; trusted Azure services bypass), a CanNotDelete lock and
+``prevent_destroy``. Optional: a customer-managed key.
 Replicas are emitted sorted by location: Azure returns them sorted, and any
 other order shows a diff on every plan. The home region is never a replica.
 Note: the lock also blocks removing a replica until it is lifted.
@@ -23,7 +25,7 @@ from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
 from foundry_constructs.azurerm import container_registry, resource_group
-from foundry_constructs.interfaces import Lock, add_lock
+from foundry_constructs.interfaces import CustomerManagedKey, Lock, add_lock
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +48,8 @@ class RegistryProps:
     sku: str = "Premium"  # geo-replication and retention need Premium
     zone_redundant: bool = True  # home region; needs availability zones there
     untagged_retention_days: int = 7  # 0 turns the retention policy off
+    public_network_access: bool = False  # False: private endpoints only
+    customer_managed_key: CustomerManagedKey | None = None  # None: Microsoft-managed keys
     lock: Lock | None = Lock(notes="Holds every model image of the platform; replicas serve each hub region.")
     prevent_destroy: bool = True
 
@@ -61,6 +65,8 @@ class GeoReplicatedRegistry(Construct):
         if props.replicas and props.sku != "Premium":
             raise ValueError(f"geo-replication needs sku Premium, not {props.sku!r}")
         premium = props.sku == "Premium"
+        if not premium and (not props.public_network_access or props.customer_managed_key):
+            raise ValueError("private endpoints and customer-managed keys need sku Premium")
         self.registry = container_registry.ContainerRegistry(
             self,
             "registry",
@@ -73,6 +79,15 @@ class GeoReplicatedRegistry(Construct):
             zone_redundancy_enabled=props.zone_redundant if premium else None,
             data_endpoint_enabled=True if premium else None,
             retention_policy_in_days=props.untagged_retention_days or None if premium else None,
+            public_network_access_enabled=props.public_network_access,
+            export_policy_enabled=props.public_network_access,  # no export of images when private
+            network_rule_bypass_option="AzureServices",  # e.g. Foundry's managed network
+            identity=container_registry.ContainerRegistryIdentity(
+                type="UserAssigned", identity_ids=[cmk.identity_id]
+            ) if (cmk := props.customer_managed_key) else None,
+            encryption=[container_registry.ContainerRegistryEncryption(
+                key_vault_key_id=cmk.key_id, identity_client_id=cmk.identity_client_id
+            )] if cmk else None,
             georeplications=[
                 container_registry.ContainerRegistryGeoreplications(
                     location=r.location, zone_redundancy_enabled=r.zone_redundant

@@ -10,8 +10,11 @@ Example::
 On by default: blob soft delete (30 days), container soft delete (30 days),
 versioning, change feed and point-in-time restore (14 days, shorter than soft
 delete as Azure requires), TLS 1.2, HTTPS only, infrastructure encryption, no
-public blob access, no shared keys (Azure AD only), no local users, a
-CanNotDelete lock and ``prevent_destroy``. Each is a prop to turn off.
+public blob access, no shared keys (Azure AD only), no local users, no public
+network access (reach it through private endpoints; trusted Azure services
+bypass the firewall), a CanNotDelete lock and ``prevent_destroy``. Each is a
+prop to turn off. Optional: a customer-managed key, and a WORM (immutability)
+policy on the containers.
 """
 
 from __future__ import annotations
@@ -21,8 +24,25 @@ from dataclasses import dataclass
 from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
-from foundry_constructs.azurerm import resource_group, storage_account, storage_container
-from foundry_constructs.interfaces import Lock, add_lock
+from foundry_constructs.azurerm import (
+    resource_group,
+    storage_account,
+    storage_container,
+    storage_container_immutability_policy,
+)
+from foundry_constructs.interfaces import CustomerManagedKey, Lock, add_lock
+
+
+@dataclass(frozen=True, kw_only=True)
+class Immutability:
+    """A time-based retention (WORM) policy on every container of the account.
+
+    days: how long each blob version cannot be changed or deleted.
+    locked: a locked policy can only be extended, never shortened or removed (irreversible).
+    """
+
+    days: int
+    locked: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +57,9 @@ class StorageProps:
     versioning: bool = True
     point_in_time_restore_days: int = 14  # 0 = off; needs versioning and change feed
     shared_key_enabled: bool = False  # True only where a consumer cannot use Azure AD
+    public_network_access: bool = False  # False: private endpoints only (trusted Azure services bypass)
+    customer_managed_key: CustomerManagedKey | None = None  # None: Microsoft-managed keys
+    immutability: Immutability | None = None  # None: no WORM policy
     lock: Lock | None = Lock(notes="Holds data that cannot be recreated.")
     prevent_destroy: bool = True
 
@@ -68,6 +91,17 @@ class ProtectedStorageAccount(Construct):
             local_user_enabled=False,
             sftp_enabled=False,
             cross_tenant_replication_enabled=False,
+            public_network_access_enabled=props.public_network_access,
+            network_rules=storage_account.StorageAccountNetworkRules(
+                default_action="Allow" if props.public_network_access else "Deny",
+                bypass=["AzureServices", "Logging", "Metrics"],
+            ),
+            identity=storage_account.StorageAccountIdentity(
+                type="UserAssigned", identity_ids=[cmk.identity_id]
+            ) if (cmk := props.customer_managed_key) else None,
+            customer_managed_key=storage_account.StorageAccountCustomerManagedKey(
+                key_vault_key_id=cmk.key_id, user_assigned_identity_id=cmk.identity_id
+            ) if cmk else None,
             blob_properties=storage_account.StorageAccountBlobProperties(
                 versioning_enabled=props.versioning,
                 change_feed_enabled=bool(restore) or None,
@@ -93,6 +127,17 @@ class ProtectedStorageAccount(Construct):
             )
             for name in props.containers
         }
+        self.immutability = {
+            name: storage_container_immutability_policy.StorageContainerImmutabilityPolicy(
+                self,
+                f"immutability-{name}",
+                storage_container_resource_manager_id=container.id,
+                immutability_period_in_days=props.immutability.days,
+                locked=props.immutability.locked,
+                protected_append_writes_enabled=False,
+            )
+            for name, container in self.containers.items()
+        } if props.immutability else {}
         self.lock = add_lock(self, self.account, props.lock, name=f"lock-{props.name}")
 
     @property

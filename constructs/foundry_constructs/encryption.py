@@ -1,0 +1,112 @@
+"""Customer-managed keys: a vault, one rotating key per consumer, and the identity that uses them.
+
+Example::
+
+    keys = CustomerManagedKeys(stack, "cmk", CmkProps(
+        vault_name="kv-contosofraudprod-cmk", identity_name="id-fraud-prod-cmk-eus",
+        location="eastus", resource_group=rg, tenant_id=client.tenant_id,
+        operator_principal_id=client.object_id, keys=("training-data", "registry"),
+    ))
+    StorageProps(..., customer_managed_key=keys.for_key("training-data"))
+
+The keys are RSA-HSM 3072 in a premium vault with purge protection, rotated
+automatically (``rotation_days``) with a two-year expiry per version; storage
+and the registry reference the *versionless* key id, so they follow rotation
+without a plan diff. Losing a key loses the data encrypted with it: every key
+has ``prevent_destroy`` and the vault a CanNotDelete lock. The identity gets
+"Key Vault Crypto Service Encryption User" (wrap/unwrap only); whoever runs
+Terraform (``operator_principal_id``) gets "Key Vault Crypto Officer" on this
+vault alone, to create and rotate the keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf import TerraformResourceLifecycle
+from constructs import Construct
+
+from foundry_constructs.azurerm import key_vault_key, resource_group, role_assignment, user_assigned_identity
+from foundry_constructs.interfaces import CustomerManagedKey, Lock
+from foundry_constructs.key_vault import KeyVaultProps, ProtectedKeyVault
+
+ENCRYPTION_USER = "Key Vault Crypto Service Encryption User"
+CRYPTO_OFFICER = "Key Vault Crypto Officer"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CmkProps:
+    vault_name: str
+    identity_name: str
+    location: str
+    resource_group: resource_group.ResourceGroup
+    tenant_id: str
+    operator_principal_id: str  # the principal running Terraform: creates and rotates the keys
+    keys: tuple[str, ...]  # one key per consumer, e.g. ("training-data", "registry")
+    rotation_days: int = 365
+    public_network_access: bool = False  # False: reached through private endpoints; Azure services bypass
+
+
+class CustomerManagedKeys(Construct):
+    """``.vault``, ``.identity``, ``.keys`` (by name) and :meth:`for_key`."""
+
+    def __init__(self, scope: Construct, id: str, props: CmkProps):
+        super().__init__(scope, id)
+        if not props.keys or len(set(props.keys)) != len(props.keys):
+            raise ValueError(f"need distinct key names, got {props.keys!r}")
+        if not 30 <= props.rotation_days <= 730:
+            raise ValueError(f"rotation_days must be 30-730, got {props.rotation_days}")
+        self.vault = ProtectedKeyVault(
+            self,
+            "vault",
+            KeyVaultProps(
+                name=props.vault_name,
+                location=props.location,
+                resource_group=props.resource_group,
+                tenant_id=props.tenant_id,
+                public_network_access=props.public_network_access,
+                lock=Lock(notes="Holds the keys of the training data and the registry: without them the data is lost."),
+            ),
+        )
+        self.identity = user_assigned_identity.UserAssignedIdentity(
+            self, "identity", name=props.identity_name, location=props.location,
+            resource_group_name=props.resource_group.name,
+        )
+        user = role_assignment.RoleAssignment(
+            self, "encryption-user", scope=self.vault.id, role_definition_name=ENCRYPTION_USER,
+            principal_id=self.identity.principal_id, principal_type="ServicePrincipal",
+        )
+        officer = role_assignment.RoleAssignment(
+            self, "crypto-officer", scope=self.vault.id, role_definition_name=CRYPTO_OFFICER,
+            principal_id=props.operator_principal_id,
+        )
+        self.keys = {
+            name: key_vault_key.KeyVaultKey(
+                self,
+                f"key-{name}",
+                name=f"cmk-{name}",
+                key_vault_id=self.vault.id,
+                key_type="RSA-HSM",
+                key_size=3072,
+                key_opts=["unwrapKey", "wrapKey"],
+                rotation_policy=key_vault_key.KeyVaultKeyRotationPolicy(
+                    automatic=key_vault_key.KeyVaultKeyRotationPolicyAutomatic(
+                        time_after_creation=f"P{props.rotation_days}D"
+                    ),
+                    expire_after="P730D",
+                    notify_before_expiry="P30D",
+                ),
+                # the key exists only once both roles do: whoever references the key id
+                # (storage, registry) is created after its identity may use the key
+                depends_on=[officer, user],
+                lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+            )
+            for name in props.keys
+        }
+
+    def for_key(self, name: str) -> CustomerManagedKey:
+        """What a storage account or registry needs to encrypt with key ``name``."""
+        key = self.keys[name]
+        return CustomerManagedKey(
+            key_id=key.versionless_id, identity_id=self.identity.id, identity_client_id=self.identity.client_id
+        )

@@ -1,0 +1,92 @@
+"""A region's private network: VNet, private-endpoint subnet with its NSG, private DNS zones.
+
+Example::
+
+    net = RegionalNetwork(stack, "network", NetworkProps(
+        name="vnet-fraud-prod-eus", location="eastus", resource_group=rg,
+        address_space="10.10.0.0/16", nsg_name="nsg-fraud-prod-endpoints-eus",
+    ))
+    add_private_endpoint(stack, "pe-vault", target=vault, subresource="vault",
+                         link=net.link, name="pe-kv-contosofraudprod-eus-vault-eus")
+
+Each region owns its VNet and its own copy of the private DNS zones, linked
+only to that VNet: a region resolves and reaches everything it needs (the
+shared registry's replicas, the training data, its hub) without any resource
+of another region, so it keeps working while the other region is down.
+The endpoint subnet takes the first quarter of the address space; the rest
+is left for the workloads that call the hub (compute runs in the hub's
+managed network, not here). Its NSG holds only Azure's default rules (no
+inbound from the internet).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from foundry_constructs.azurerm import (
+    network_security_group,
+    private_dns_zone,
+    private_dns_zone_virtual_network_link,
+    resource_group,
+    subnet,
+    subnet_network_security_group_association,
+    virtual_network,
+)
+from foundry_constructs.interfaces import PRIVATE_DNS_ZONES, PrivateLink
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkProps:
+    name: str
+    location: str
+    resource_group: resource_group.ResourceGroup
+    address_space: str  # a private IPv4 range, /8-/24
+    nsg_name: str
+    endpoint_subnet_name: str = "snet-private-endpoints"
+
+
+class RegionalNetwork(Construct):
+    """``.vnet``, ``.endpoints`` (subnet), ``.zones`` (by name) and ``.link`` for private endpoints."""
+
+    def __init__(self, scope: Construct, id: str, props: NetworkProps):
+        super().__init__(scope, id)
+        space = ipaddress.IPv4Network(props.address_space, strict=True)
+        if not space.is_private or not 8 <= space.prefixlen <= 24:
+            raise ValueError(f"address space {props.address_space} must be a private range between /8 and /24")
+        endpoints_prefix = next(space.subnets(prefixlen_diff=2))
+        rg = props.resource_group
+        self.vnet = virtual_network.VirtualNetwork(
+            self, "vnet", name=props.name, location=props.location, resource_group_name=rg.name,
+            address_space=[str(space)],
+        )
+        self.endpoints = subnet.Subnet(
+            self, "endpoints", name=props.endpoint_subnet_name, resource_group_name=rg.name,
+            virtual_network_name=self.vnet.name, address_prefixes=[str(endpoints_prefix)],
+            private_endpoint_network_policies="Enabled",  # NSGs apply to endpoint traffic too
+            default_outbound_access_enabled=False,
+        )
+        self.nsg = network_security_group.NetworkSecurityGroup(
+            self, "nsg", name=props.nsg_name, location=props.location, resource_group_name=rg.name,
+        )
+        subnet_network_security_group_association.SubnetNetworkSecurityGroupAssociation(
+            self, "endpoints-nsg", subnet_id=self.endpoints.id, network_security_group_id=self.nsg.id
+        )
+        self.zones: dict[str, private_dns_zone.PrivateDnsZone] = {}
+        for zone in sorted({z for zones in PRIVATE_DNS_ZONES.values() for z in zones}):
+            self.zones[zone] = private_dns_zone.PrivateDnsZone(
+                self, f"zone-{zone}", name=zone, resource_group_name=rg.name
+            )
+            private_dns_zone_virtual_network_link.PrivateDnsZoneVirtualNetworkLink(
+                self, f"link-{zone}", name=f"{props.name}-link", resource_group_name=rg.name,
+                private_dns_zone_name=self.zones[zone].name, virtual_network_id=self.vnet.id,
+                registration_enabled=False,
+            )
+        self.link = PrivateLink(
+            location=props.location,
+            resource_group_name=rg.name,
+            subnet_id=self.endpoints.id,
+            dns_zone_ids={name: z.id for name, z in self.zones.items()},
+        )
