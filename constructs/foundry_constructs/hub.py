@@ -107,8 +107,16 @@ class FoundryHub(Construct):
                 ai_services_hub_id=self.hub.id,
                 high_business_impact_enabled=props.high_business_impact,
                 identity=ai_foundry_project.AiFoundryProjectIdentity(type="SystemAssigned"),
+                lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy),
             )
             for key, azure_name in props.projects
+        }
+        # projects are workspaces of their own (not children of the hub): each gets its own lock
+        self.project_locks = {
+            key: add_lock(self, project, props.lock and Lock(notes="Foundry projects cannot be soft-deleted.",
+                                                             level=props.lock.level),
+                          name=f"lock-{azure_name}", id=f"lock-project-{key}")
+            for (key, project), (_, azure_name) in zip(self.projects.items(), props.projects)
         }
         self.grants = add_grants(self, principal_id=self.principal_id, grants=props.grants)
         self.lock = add_lock(self, self.hub, props.lock, name=f"lock-{props.name}")

@@ -129,12 +129,14 @@ def add_private_endpoint(
     )
 
 
-def add_lock(scope: Construct, target: HasId, lock: Lock | None, *, name: str) -> management_lock.ManagementLock | None:
+def add_lock(
+    scope: Construct, target: HasId, lock: Lock | None, *, name: str, id: str = "lock"
+) -> management_lock.ManagementLock | None:
     """Lock ``target`` as ``lock`` says; nothing when ``lock`` is None."""
     if lock is None:
         return None
     return management_lock.ManagementLock(
-        scope, "lock", name=name, scope=target.id, lock_level=lock.level.value, notes=lock.notes
+        scope, id, name=name, scope=target.id, lock_level=lock.level.value, notes=lock.notes
     )
 
 
