@@ -4,14 +4,19 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 CONFIG ?= config/default.yaml
+# The cdktf CLI (package.json pins cdktf-cli 0.21.0) runs on the machine's Node.js 18-22 and its npm.
+# Without npm on PATH, synth and test skip it (the app itself needs no system Node).
+NPM    ?= $(shell command -v npm 2>/dev/null)
+CLI    := $(if $(NPM),node_modules/.installed)
 
-.PHONY: synth test bench clean help
+.PHONY: synth test bench cli clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make synth   synthesize $(CONFIG) into cdktf.out/ (creates .venv, installs pinned deps)"
 	@echo "make test    run the whole test suite (installs the test deps too)"
 	@echo "make bench   synth timings and peak memory (benchmarks/)"
+	@echo "make cli     install the pinned cdktf CLI: npx cdktf synth | list | diff <stack> | deploy '*'"
 	@echo "make clean   remove .venv, cdktf.out and caches"
 
 $(VENV)/.runtime: requirements.txt constructs/pyproject.toml
@@ -24,14 +29,29 @@ $(VENV)/.test: $(VENV)/.runtime requirements-test.txt
 	$(PIP) install -r requirements-test.txt
 	touch $@
 
-synth: $(VENV)/.runtime
+# checkov pins packages the app pins differently (boto3 -> python-dateutil<3), so it gets a venv of its own
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip --disable-pip-version-check -q install -r requirements-checkov.txt
+	touch $@
+
+# npm ci: exactly package-lock.json. --ignore-scripts: the tree's only install script
+# (@cdktf/node-pty-prebuilt-multiarch) just checks its bundled prebuilt binary, else downloads or compiles one.
+node_modules/.installed: package.json package-lock.json
+	$(or $(NPM),npm) ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+cli: $(VENV)/.runtime node_modules/.installed
+
+synth: $(VENV)/.runtime $(CLI)
 	$(PY) main.py synth --config $(CONFIG)
 
-test: $(VENV)/.test
+test: $(VENV)/.test $(CHECKOV_VENV)/.installed $(CLI)
 	$(PY) -m pytest
 
 bench: $(VENV)/.test
 	$(PY) benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) cdktf.out .cdktf.out.* .pytest_cache .hypothesis
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules cdktf.out .cdktf.out.* .pytest_cache .hypothesis

@@ -68,6 +68,26 @@ def build_parser() -> argparse.ArgumentParser:
     from app import gate as gate_command  # light: no azure, cdktf or requests at import
 
     gate_command.add_arguments(gate)
+    status = sub.add_parser(
+        "status",
+        help="read-only Azure status: hubs, registry replicas, data replication lag vs RPO, serving region",
+        description="Ask Azure (GET only) for each region's hub and registry replica, the training data's Last "
+        "Sync Time against the RPO, and which region Traffic Manager serves. Exit 0: all ok; 1: something "
+        "degraded, at risk or unknown; 2: usage, config or authentication error.",
+    )
+    from app import status as status_command  # light: no azure, cdktf or pydantic at import
+
+    status_command.add_arguments(status)
+    report = sub.add_parser(
+        "report",
+        help="the design document for approvers: diagram, availability, RPO/RTO, cost, decisions",
+        description="Write the design document generated from the config: stacks and deployment order (Mermaid), "
+        "availability against the target, RPO/RTO and durability, a monthly cost estimate and every decision with "
+        "its trade-off. Nothing is synthesized.",
+    )
+    from app import report as report_command  # light: no cdktf, jsii or pydantic at import
+
+    report_command.add_arguments(report)
     return parser
 
 
@@ -98,6 +118,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app import gate
 
             return gate.run(args)
+        if args.command == "status":
+            from app import status
+
+            return status.run(args)
+        if args.command == "report":
+            from app import report
+
+            return report.run(args)
     except UserError as e:
         print(str(e), file=sys.stderr)
         return e.exit_code

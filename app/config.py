@@ -196,12 +196,13 @@ class Network(_Model):
 
     private: bool = True
     address_spaces: dict[str, Annotated[str, Field(pattern=_CIDR)]] = {}
+    shared_address_space: Annotated[str, Field(pattern=_CIDR)] = "10.9.0.0/24"  # operations network (runners)
 
 
 class Encryption(_Model):
     """Customer-managed keys for the training data and the registry (Microsoft-managed when off)."""
 
-    customer_managed_keys: bool = False
+    customer_managed_keys: bool = True
     key_rotation_days: Annotated[int, Field(ge=30, le=730)] = 365
 
 
@@ -874,8 +875,9 @@ def _network_checks(raw: RawConfig, hub_regions: list[str], warnings: list[Probl
                                     allowed=f"one of the hub regions: {', '.join(hub_regions)}",
                                     hint="not a hub region: ignored"))
     parsed: dict[str, ipaddress.IPv4Network] = {}
-    for loc, cidr in address_spaces(raw, hub_regions).items():
-        path = f"network.address_spaces.{loc}"
+    spaces = {**address_spaces(raw, hub_regions), "shared": net.shared_address_space}
+    for loc, cidr in spaces.items():
+        path = "network.shared_address_space" if loc == "shared" else f"network.address_spaces.{loc}"
         try:
             space = ipaddress.IPv4Network(cidr, strict=True)
         except ValueError as e:

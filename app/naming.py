@@ -122,8 +122,9 @@ class Namer:
     def key_vault(self, location: str) -> str:
         return f"kv-{self.org}{self.workload}{self.environment}-{region(location).code}"
 
-    def log_analytics_workspace(self, location: str) -> str:
-        return f"log-{self._base}-{region(location).code}"
+    def log_analytics_workspace(self, location: str, purpose: str = "") -> str:
+        middle = f"-{purpose}" if purpose else ""
+        return f"log-{self._base}{middle}-{region(location).code}"
 
     def application_insights(self, location: str) -> str:
         return f"appi-{self._base}-{region(location).code}"
@@ -134,8 +135,9 @@ class Namer:
     def project(self, project: str, location: str) -> str:
         return f"proj-{project}-{region(location).code}"
 
-    def virtual_network(self, location: str) -> str:
-        return f"vnet-{self._base}-{region(location).code}"
+    def virtual_network(self, location: str, purpose: str = "") -> str:
+        middle = f"-{purpose}" if purpose else ""
+        return f"vnet-{self._base}{middle}-{region(location).code}"
 
     def network_security_group(self, location: str, subnet: str) -> str:
         return f"nsg-{self._base}-{subnet}-{region(location).code}"
@@ -149,6 +151,16 @@ class Namer:
         """``ag-fraud-prod-eus`` (a region) or ``ag-fraud-prod-shared``."""
         suffix = region(scope).code if scope in REGIONS else scope
         return f"ag-{self._base}-{suffix}"
+
+    def action_group_short(self, scope: str) -> str:
+        """The action group's SMS/e-mail sender name: at most 12 characters, e.g. ``fraudprodeus``."""
+        suffix = region(scope).code if scope in REGIONS else scope[:3]
+        return f"{self.workload}{self.environment}"[: 12 - len(suffix)] + suffix
+
+    def alert(self, scope: str, what: str) -> str:
+        """``alert-fraud-prod-eus-hub-health``: an alert rule's name."""
+        suffix = region(scope).code if scope in REGIONS else scope
+        return f"alert-{self._base}-{suffix}-{what}"
 
     def user_assigned_identity(self, purpose: str, location: str) -> str:
         return f"id-{self._base}-{purpose}-{region(location).code}"

@@ -39,8 +39,11 @@ def use_supported_node() -> None:
     node = Path(next(iter(spec.submodule_search_locations))) / "bin" / "node"
     if node.is_file() and os.access(node, os.X_OK):
         os.environ["JSII_NODE"] = str(node)
-        # jsii's bundled runtime calls util.isArray, which Node 22+ flags as deprecated.
-        os.environ.setdefault("NODE_OPTIONS", "--disable-warning=DEP0044")
+        # jsii's bundled runtime calls util.isArray, which Node 22+ flags as deprecated. Added to
+        # whatever is there: the cdktf CLI sets NODE_OPTIONS (--max-old-space-size) itself.
+        options = os.environ.get("NODE_OPTIONS", "")
+        if "DEP0044" not in options:
+            os.environ["NODE_OPTIONS"] = f"{options} --disable-warning=DEP0044".strip()
 
 
 def synthesize(cfg: PlatformConfig, outdir: str | os.PathLike[str]) -> list[str]:

@@ -1,4 +1,4 @@
-"""Build the whole app from a validated config: the shared stack, then one stack per hub region.
+"""Build the whole app from a validated config: the shared stack, one stack per hub region, routing.
 
 Example::
 
@@ -12,13 +12,16 @@ from cdktf import App
 
 from app.config import PlatformConfig
 from stacks.region import RegionStack
+from stacks.routing import RoutingStack
 from stacks.shared import SharedStack
 
 
 def build_app(cfg: PlatformConfig, outdir: str) -> App:
-    """An App holding the shared stack and one RegionStack per hub region, primary first."""
+    """The shared stack, one RegionStack per hub region (primary first) and, with routing, the routing stack."""
     app = App(outdir=outdir, skip_validation=False, stack_traces=False)
     shared = SharedStack(app, cfg)
     for location in cfg.hub_regions:
         RegionStack(app, cfg, location, shared)
+    if cfg.routing is not None:
+        RoutingStack(app, cfg)
     return app

@@ -9,17 +9,17 @@ Example::
 
 from __future__ import annotations
 
-from cdktf import Aspects, LocalBackend, TerraformStack
+from cdktf import Aspects, AzurermBackend, CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformStack
 from constructs import Construct
 
+from app import config as config_model
 from app.config import PlatformConfig
 from foundry_constructs.azurerm import provider
 from foundry_constructs.tagging import TagDefaults
 
-# Relative to the stack's working directory (cdktf.out/stacks/<stack>/), so the
-# state lands in ./state/ at the repository root and the JSON carries no
-# absolute path.
-STATE_DIR = "../../../state"
+# Local state is relative to the stack's working directory (cdktf.out/stacks/<stack>/),
+# so it lands in ./state/ at the repository root and the JSON carries no absolute path.
+TO_REPO_ROOT = "../../.."
 
 
 class PlatformStack(TerraformStack):
@@ -44,8 +44,53 @@ class PlatformStack(TerraformStack):
                     machine_learning=[provider.AzurermProviderFeaturesMachineLearning(
                         purge_soft_deleted_workspace_on_destroy=False
                     )],
+                    # storage is private: manage it through Azure Resource Manager only, so plans
+                    # work from runners that cannot reach the blob endpoints
+                    storage=[provider.AzurermProviderFeaturesStorage(data_plane_available=False)],
                 )
             ],
         )
-        LocalBackend(self, path=f"{STATE_DIR}/{name}.tfstate")
+        add_backend(self, name, cfg.backend)
         Aspects.of(self).add(TagDefaults(cfg.resource_tags))
+
+
+def receivers(cfg: PlatformConfig) -> dict:
+    """The action group's receivers from config, as the observability constructs take them."""
+    from foundry_constructs.observability import EmailReceiver, WebhookReceiver
+
+    r = cfg.monitoring.receivers
+    return {
+        "emails": tuple(EmailReceiver(name=e.name, address=e.address) for e in r.emails),
+        "webhooks": tuple(WebhookReceiver(name=w.name, uri=w.uri) for w in r.webhooks),
+    }
+
+
+def add_backend(stack: TerraformStack, name: str, backend: config_model.Backend) -> None:
+    """The stack's state: one local file, one blob (Azure AD auth) or one HCP Terraform workspace per stack.
+
+    Cross-stack references follow the backend: cdktf reads the producer's outputs
+    through a ``terraform_remote_state`` with the same settings, so nothing secret
+    may be in them (none is: Azure AD auth, HCP tokens come from the CLI's login).
+    """
+    if isinstance(backend, config_model.LocalBackend):
+        LocalBackend(stack, path=f"{TO_REPO_ROOT}/{backend.path}/{name}.tfstate")
+    elif isinstance(backend, config_model.AzurermBackend):
+        prefix = f"{backend.key_prefix.rstrip('/')}/" if backend.key_prefix else ""
+        AzurermBackend(
+            stack,
+            resource_group_name=backend.resource_group_name,
+            storage_account_name=backend.storage_account_name,
+            container_name=backend.container_name,
+            key=f"{prefix}{name}.tfstate",
+            subscription_id=backend.subscription_id,
+            use_azuread_auth=True,
+        )
+    elif isinstance(backend, config_model.CloudBackend):
+        CloudBackend(
+            stack,
+            organization=backend.organization,
+            hostname=backend.hostname,
+            workspaces=NamedCloudWorkspace(f"{backend.workspace_prefix}-{name}", project=backend.project),
+        )
+    else:  # pragma: no cover - the config model allows only the three
+        raise TypeError(f"unknown backend {backend!r}")

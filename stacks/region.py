@@ -17,8 +17,17 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from app.config import PlatformConfig
-from app.regions import region
+from app.regions import REGIONS, region
 from foundry_constructs.azurerm import data_azurerm_client_config
+from foundry_constructs.observability import (
+    DiagnosticTarget,
+    key_vault_availability,
+    storage_availability,
+    workspace_failed_runs,
+    workspace_model_deploy_failed,
+    workspace_quota_utilization,
+    workspace_unusable_nodes,
+)
 from foundry_constructs.patterns import (
     ENDPOINTS,
     ClusterSpec,
@@ -26,9 +35,12 @@ from foundry_constructs.patterns import (
     RegionalHub,
     RegionalHubProps,
     RegionalNames,
+    Watch,
+    Watched,
+    WatchProps,
 )
 from foundry_constructs.release_gate import GuardProps
-from stacks.common import PlatformStack
+from stacks.common import PlatformStack, receivers
 from stacks.shared import SharedStack
 
 
@@ -67,13 +79,18 @@ class RegionStack(PlatformStack):
                     )
                     for c in cfg.clusters(location)
                 ),
-                hub_storage_replication="ZRS" if region(location).zones else "LRS",
+                hub_storage_replication="GZRS" if region(location).zones else "GRS",
                 high_business_impact=cfg.hub.high_business_impact,
                 replication_gate=self._gate(cfg, location),
                 network=self._network(cfg, location),
                 cmk_vault=shared.platform.keys.vault if shared.platform.keys else None,
+                log_retention_days=cfg.monitoring.log_retention_days,
+                cmk_operator_principal_id=client.object_id if cfg.encryption.customer_managed_keys else None,
+                cmk_identity_name=n.user_assigned_identity("cmk", location),
+                cmk_rotation_days=cfg.encryption.key_rotation_days,
             ),
         )
+        self._watch(cfg, location, client.subscription_id)
         hub = self.regional.hub.hub
         TerraformOutput(self, "hub_id", value=hub.id)
         TerraformOutput(self, "hub_discovery_url", value=hub.discovery_url)
@@ -81,6 +98,40 @@ class RegionStack(PlatformStack):
         TerraformOutput(self, "project_ids", value={k: p.id for k, p in self.regional.hub.projects.items()})
         TerraformOutput(self, "compute_cluster_ids", value={k: c.cluster.id for k, c in self.regional.clusters.items()})
         TerraformOutput(self, "role", value="passive" if cfg.is_passive(location) else "active")
+
+    def _watch(self, cfg: PlatformConfig, location: str, subscription_id: str) -> None:
+        """Diagnostics to this region's workspace; alerts on this region's resources, and Service Health
+        for every hub region: each region's stack alone sees the other region fail."""
+        r, n, t = self.regional, cfg.namer, cfg.monitoring.thresholds
+        hub_metrics = (
+            workspace_failed_runs(t.failed_runs),
+            workspace_model_deploy_failed(),
+            workspace_unusable_nodes(t.unusable_nodes),
+            workspace_quota_utilization(t.quota_utilization_percent),
+        )
+        watched = [
+            Watched(key="hub", target=r.hub, kind=DiagnosticTarget.ML_WORKSPACE, health=True, metrics=hub_metrics),
+            Watched(key="key-vault", target=r.key_vault, kind=DiagnosticTarget.KEY_VAULT, health=True,
+                    metrics=(key_vault_availability(),)),
+            Watched(key="hub-storage", target=r.storage, kind=DiagnosticTarget.STORAGE_ACCOUNT,
+                    metrics=(storage_availability(t.storage_availability_percent),)),
+        ]
+        watched += [
+            Watched(key=f"project-{key}", target=project, kind=DiagnosticTarget.ML_WORKSPACE)
+            for key, project in r.hub.projects.items()
+        ]
+        Watch(self, "watch", WatchProps(
+            location=location,
+            resource_group=r.resource_group,
+            workspace=r.monitoring.workspace,
+            action_group_name=n.action_group(location),
+            action_group_short_name=n.action_group_short(location),
+            subscription_id=subscription_id,
+            alert_names=lambda what: n.alert(location, what),
+            watched=tuple(watched),
+            service_health_locations=tuple(REGIONS[h].display_name for h in cfg.hub_regions),
+            **receivers(cfg),
+        ))
 
     @staticmethod
     def _network(cfg: PlatformConfig, location: str) -> PrivateNetworkSpec | None:

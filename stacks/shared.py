@@ -18,10 +18,26 @@ from constructs import Construct
 from app.config import PlatformConfig
 from app.regions import region
 from foundry_constructs.azurerm import data_azurerm_client_config
-from foundry_constructs.patterns import CmkSpec, SharedPlatform, SharedPlatformProps, TrainingDataSpec
+from foundry_constructs.observability import (
+    DiagnosticTarget,
+    registry_pull_success_query,
+    registry_storage_used,
+    storage_availability,
+)
+from foundry_constructs.patterns import (
+    ENDPOINTS,
+    CmkSpec,
+    PrivateNetworkSpec,
+    SharedPlatform,
+    SharedPlatformProps,
+    TrainingDataSpec,
+    Watch,
+    Watched,
+    WatchProps,
+)
 from foundry_constructs.registry import Replica
 from foundry_constructs.storage import Immutability
-from stacks.common import PlatformStack
+from stacks.common import PlatformStack, receivers
 
 
 class SharedStack(PlatformStack):
@@ -31,8 +47,8 @@ class SharedStack(PlatformStack):
         td = cfg.training_data
         n = cfg.namer
         cmk = None
+        client = data_azurerm_client_config.DataAzurermClientConfig(self, "client")
         if cfg.encryption.customer_managed_keys:
-            client = data_azurerm_client_config.DataAzurermClientConfig(self, "client")
             cmk = CmkSpec(
                 vault_name=n.key_vault_shared("cmk"),
                 identity_name=n.user_assigned_identity("cmk", home),
@@ -63,10 +79,13 @@ class SharedStack(PlatformStack):
                     if td.immutability_days
                     else None,
                 ),
-                public_network_access=not cfg.network.private,
                 cmk=cmk,
+                network=self._network(cfg),
+                workspace_name=n.log_analytics_workspace(home, purpose="shared"),
+                log_retention_days=cfg.monitoring.log_retention_days,
             ),
         )
+        self._watch(cfg, client.subscription_id)
         registry = self.platform.registry.registry
         data = self.platform.training_data.account
         TerraformOutput(self, "registry_id", value=registry.id)
@@ -75,3 +94,46 @@ class SharedStack(PlatformStack):
         TerraformOutput(self, "training_data_account_id", value=data.id)
         TerraformOutput(self, "training_data_blob_endpoint", value=data.primary_blob_endpoint)
         TerraformOutput(self, "training_data_secondary_region", value=region(home).pair or "")
+
+    @staticmethod
+    def _network(cfg: PlatformConfig) -> PrivateNetworkSpec | None:
+        """The operations network beside the shared resources: private endpoints for CI runners and Terraform."""
+        if not cfg.network.private:
+            return None
+        n, home = cfg.namer, cfg.regions.primary
+        targets = {"registry": cfg.registry_name, "training-data": cfg.data_account_name}
+        if cfg.encryption.customer_managed_keys:
+            targets["cmk-vault"] = n.key_vault_shared("cmk")
+        return PrivateNetworkSpec(
+            vnet_name=n.virtual_network(home, purpose="shared"),
+            nsg_name=n.network_security_group(home, "shared-endpoints"),
+            address_space=cfg.network.shared_address_space,
+            endpoint_names={p: n.private_endpoint(name, ENDPOINTS[p], home) + "-shared" for p, name in targets.items()},
+        )
+
+    def _watch(self, cfg: PlatformConfig, subscription_id: str) -> None:
+        """Logs of the shared resources go to the shared stack's own workspace: a region's workspace would
+        make this stack depend on a region stack (a cycle), and the audit trail stays with the data."""
+        p, n, t, home = self.platform, cfg.namer, cfg.monitoring.thresholds, cfg.regions.primary
+        watched = [
+            Watched(key="registry", target=p.registry, kind=DiagnosticTarget.CONTAINER_REGISTRY, health=True,
+                    metrics=(registry_storage_used(),)),
+            Watched(key="training-data", target=p.training_data, kind=DiagnosticTarget.STORAGE_ACCOUNT, health=True,
+                    metrics=(storage_availability(t.storage_availability_percent),)),
+        ]
+        if p.keys is not None:
+            watched.append(Watched(key="cmk-vault", target=p.keys.vault, kind=DiagnosticTarget.KEY_VAULT, health=True))
+        Watch(self, "watch", WatchProps(
+            location=home,
+            resource_group=p.resource_group,
+            workspace=p.workspace,
+            action_group_name=n.action_group("shared"),
+            action_group_short_name=n.action_group_short("shared"),
+            subscription_id=subscription_id,
+            alert_names=lambda what: n.alert("shared", what),
+            watched=tuple(watched),
+            log_alerts=(("registry-pulls",
+                         f"Registry pull success below {t.registry_pull_success_percent:g}% in a 15-minute window",
+                         registry_pull_success_query(t.registry_pull_success_percent)),),
+            **receivers(cfg),
+        ))

@@ -51,7 +51,7 @@ def test_fast_loading_applies_and_everything_the_app_uses_works(tmp_path):
     assert got["stub"] is True, "the bindings were not loaded through the fast path"
     assert got["full_package_loaded"] is False
     assert "_jsii" in got["loaded"] and "ai_foundry" in got["loaded"]
-    assert len(got["loaded"]) <= 30, got["loaded"]  # of ~1,530: the technique still applies
+    assert len(got["loaded"]) <= 45, got["loaded"]  # of ~1,530: the technique still applies
     assert got["list_type"] == "ContainerRegistryGeoreplicationsList"
     assert got["item_type"] == "ContainerRegistryGeoreplicationsOutputReference"
     assert got["item_location"].startswith("${TfToken[")  # a token, resolved at synth

@@ -96,7 +96,7 @@ def test_successful_synth_replaces_output_whole(default_cfg, good_output):
     from app.synth import synthesize
 
     names = synthesize(default_cfg, good_output)
-    assert sorted(names) == ["fraud-prod-eastus", "fraud-prod-shared", "fraud-prod-westus"]
+    assert sorted(names) == ["fraud-prod-eastus", "fraud-prod-routing", "fraud-prod-shared", "fraud-prod-westus"]
     assert not (good_output / "stacks" / "x").exists()
     assert sorted(p.name for p in good_output.parent.iterdir()) == ["cdktf.out"]
 
@@ -105,7 +105,7 @@ def test_main_without_command_is_synth(tmp_path):
     r = run_main("--out", str(tmp_path / "o"))
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "o" / "manifest.json").is_file()
-    assert "synthesized 3 stacks" in r.stdout
+    assert "synthesized 4 stacks" in r.stdout
     assert "warning: registry.zone_redundant" in r.stderr
     assert "end-of-life" not in r.stderr and "DeprecationWarning" not in r.stderr
 

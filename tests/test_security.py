@@ -56,9 +56,8 @@ SECRET_KEYS = re.compile(r"(password|secret|access_key|account_key|primary_key|s
 
 @pytest.fixture(scope="module")
 def hardened(tmp_path_factory) -> Synth:
-    """Every optional protection on: customer-managed keys and a locked WORM policy."""
+    """Every optional protection on: customer-managed keys (the default) and a locked WORM policy."""
     return synth_config(DEFAULT_CONFIG, tmp_path_factory.mktemp("hardened") / "cdktf.out", **{
-        "encryption.customer_managed_keys": True,
         "training_data.immutability_days": 365,
         "training_data.immutability_locked": True,
     })
@@ -91,7 +90,8 @@ def test_data_bearing_resources_are_locked_and_cannot_be_destroyed(request, vari
             ref = f"${{{rtype}.{name}.id}}"
             locks = [lk for lk in synth.resources(stack, "azurerm_management_lock").values() if lk["scope"] == ref]
             assert [lk["lock_level"] for lk in locks] == ["CanNotDelete"], f"{stack}: {rtype}.{name} has no lock"
-    assert checked == (10 if variant == "default" else 13)  # 2 shared + 4 per region (+ vault and 2 keys)
+    # shared: data, registry, key vault, 2 keys; each region: hub storage, vault, hub, project, key
+    assert checked == 15
 
 
 def test_key_vaults_cannot_be_purged(default_synth, hardened):
@@ -133,10 +133,10 @@ def test_each_region_reaches_everything_through_its_own_private_endpoints(defaul
     doc = default_synth.stacks[stack]
     endpoints = default_synth.resources(stack, "azurerm_private_endpoint")
     subresources = sorted(e["private_service_connection"]["subresource_names"][0] for e in endpoints.values())
-    assert subresources == ["amlworkspace", "blob", "blob", "file", "registry", "vault"]
+    assert subresources == ["amlworkspace", "blob", "blob", "file", "registry", "vault", "vault"]
     # the shared registry and training data are reached through the shared stack's state, not another region
     targets = {e["private_service_connection"]["private_connection_resource_id"] for e in endpoints.values()}
-    assert sum("terraform_remote_state" in t for t in targets) == 2
+    assert sum("terraform_remote_state" in t for t in targets) == 3  # registry, training data, key vault
     zones = {z["name"] for z in default_synth.resources(stack, "azurerm_private_dns_zone").values()}
     assert {"privatelink.azurecr.io", "privatelink.blob.core.windows.net", "privatelink.vaultcore.azure.net",
             "privatelink.api.azureml.ms", "privatelink.notebooks.azure.net", "privatelink.file.core.windows.net"} == zones
@@ -156,7 +156,8 @@ def test_hub_reaches_training_data_through_an_approved_outbound_rule(default_syn
     assert "training_data_account_id" in rule["service_resource_id"] or "terraform_remote_state" in rule["service_resource_id"]
 
 
-def test_customer_managed_keys_encrypt_data_and_registry(hardened):
+def test_customer_managed_keys_encrypt_data_and_registry(default_synth):
+    hardened = default_synth
     shared = "fraud-prod-shared"
     (key_name_data, key_data), = [(n, k) for n, k in hardened.resources(shared, "azurerm_key_vault_key").items()
                                   if k["name"] == "cmk-training-data"]
@@ -169,9 +170,18 @@ def test_customer_managed_keys_encrypt_data_and_registry(hardened):
     assert key_data["key_type"] == "RSA-HSM" and key_data["rotation_policy"]["automatic"]["time_after_creation"] == "P365D"
     roles = sorted(r["role_definition_name"] for r in hardened.resources(shared, "azurerm_role_assignment").values())
     assert roles == ["Key Vault Crypto Officer", "Key Vault Crypto Service Encryption User"]
+    assert key_data["lifecycle"] == {"prevent_destroy": True, "ignore_changes": ["expiration_date"]}
     # every region reaches the key vault privately too
     names = [e["name"] for e in hardened.resources("fraud-prod-westus", "azurerm_private_endpoint").values()]
     assert "pe-kv-contosofraudprod-cmk-vault-wus" in names
+    # a region's hub storage uses a key in the region's own vault: no key crosses regions
+    for region, code in (("eastus", "eus"), ("westus", "wus")):
+        stack = f"fraud-prod-{region}"
+        hub_storage = hardened.one(stack, "azurerm_storage_account")
+        key = hardened.one(stack, "azurerm_key_vault_key")
+        assert key["key_vault_id"].startswith("${azurerm_key_vault.") and key["name"] == "cmk-hub-storage"
+        assert hub_storage["customer_managed_key"]["key_vault_key_id"].startswith("${azurerm_key_vault_key.")
+        assert hardened.one(stack, "azurerm_user_assigned_identity")["name"] == f"id-fraud-prod-cmk-{code}"
 
 
 def test_worm_policy_on_the_training_data_container(default_synth, hardened):
@@ -225,7 +235,8 @@ def test_sandbox_mode_is_public_and_says_so_once(tmp_path):
     from tests.conftest import ROOT
 
     cfg = tmp_path / "sandbox.yaml"
-    cfg.write_text((ROOT / "config" / "default.yaml").read_text().replace("  private: true", "  private: false"))
+    cfg.write_text((ROOT / "config" / "default.yaml").read_text().replace("  private: true", "  private: false")
+                   .replace("customer_managed_keys: true", "customer_managed_keys: false"))
     run = subprocess.run([sys.executable, "main.py", "synth", "--config", str(cfg), "--out", str(tmp_path / "out")],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
@@ -236,4 +247,10 @@ def test_sandbox_mode_is_public_and_says_so_once(tmp_path):
     assert sandbox.one("fraud-prod-eastus", "azurerm_ai_foundry")["public_network_access"] == "Enabled"
     # still Azure AD only and locked: sandbox mode opens the network, nothing else
     assert sandbox.one("fraud-prod-shared", "azurerm_storage_account")["shared_access_key_enabled"] is False
-    assert json.dumps(sandbox.stacks).count('"CanNotDelete"') == json.dumps(Synth.read(tmp_path / "out").stacks).count('"CanNotDelete"')
+    # customer-managed keys off: Microsoft-managed keys, no vault or key for them
+    assert not sandbox.resources("fraud-prod-shared", "azurerm_key_vault_key")
+    assert "customer_managed_key" not in sandbox.one("fraud-prod-shared", "azurerm_storage_account")
+    assert "encryption" not in sandbox.one("fraud-prod-shared", "azurerm_container_registry")
+    for stack in ("fraud-prod-shared", "fraud-prod-eastus"):
+        locks = sandbox.resources(stack, "azurerm_management_lock").values()
+        assert len(locks) >= 2 and all(lk["lock_level"] == "CanNotDelete" for lk in locks)

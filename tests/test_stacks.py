@@ -7,14 +7,14 @@ import re
 
 import pytest
 
-SHARED, EAST, WEST = "fraud-prod-shared", "fraud-prod-eastus", "fraud-prod-westus"
+SHARED, EAST, WEST, ROUTING = "fraud-prod-shared", "fraud-prod-eastus", "fraud-prod-westus", "fraud-prod-routing"
 REF = re.compile(r"\$\{([a-z_]+)\.([^.}\[]+)")
 
 
 def test_stacks_and_dependencies(default_synth):
     m = default_synth.manifest["stacks"]
-    assert set(m) == {SHARED, EAST, WEST}
-    assert m[SHARED]["dependencies"] == []
+    assert set(m) == {SHARED, EAST, WEST, ROUTING}
+    assert m[SHARED]["dependencies"] == [] and m[ROUTING]["dependencies"] == []  # routing applies on its own
     assert m[EAST]["dependencies"] == [SHARED] and m[WEST]["dependencies"] == [SHARED]
 
 
@@ -34,9 +34,9 @@ def test_three_regions_replicas_sorted_and_zone_aware(three_region_synth):
         {"location": "westus", "zone_redundancy_enabled": False},
         {"location": "westus2", "zone_redundancy_enabled": True},
     ]
-    assert set(three_region_synth.manifest["stacks"]) == {SHARED, EAST, WEST, "fraud-prod-westus2"}
+    assert set(three_region_synth.manifest["stacks"]) == {SHARED, EAST, WEST, ROUTING, "fraud-prod-westus2"}
     w2 = three_region_synth.one("fraud-prod-westus2", "azurerm_storage_account")
-    assert w2["account_replication_type"] == "ZRS"  # westus2 has zones
+    assert w2["account_replication_type"] == "GZRS"  # westus2 has zones
 
 
 def test_training_data_account(default_synth):
@@ -56,7 +56,7 @@ def test_training_data_account(default_synth):
 def test_locks_on_registry_and_data(default_synth):
     locks = default_synth.resources(SHARED, "azurerm_management_lock").values()
     scopes = sorted(l["scope"].split(".")[0] for l in locks if l["lock_level"] == "CanNotDelete")
-    assert scopes == ["${azurerm_container_registry", "${azurerm_storage_account"]
+    assert scopes == ["${azurerm_container_registry", "${azurerm_key_vault", "${azurerm_storage_account"]
 
 
 @pytest.mark.parametrize("stack, location, code", [(EAST, "eastus", "eus"), (WEST, "westus", "wus")])
@@ -64,7 +64,9 @@ def test_region_stack_is_a_complete_hub(default_synth, stack, location, code):
     s = default_synth
     assert s.one(stack, "azurerm_resource_group")["name"] == f"rg-fraud-prod-{code}"
     hub_storage = s.one(stack, "azurerm_storage_account")
-    assert hub_storage["location"] == location and hub_storage["account_replication_type"] in ("ZRS", "LRS")
+    # geo copy for durability (never failed over); GRS where the region has no zones
+    assert hub_storage["location"] == location
+    assert hub_storage["account_replication_type"] == {"eastus": "GZRS", "westus": "GRS"}[location]
     kv = s.one(stack, "azurerm_key_vault")
     assert kv["purge_protection_enabled"] is True and kv["location"] == location
     law = s.one(stack, "azurerm_log_analytics_workspace")
@@ -97,6 +99,9 @@ def test_identities_read_with_azure_ad(default_synth, stack):
         ("azurerm_ai_foundry", "Storage Blob Data Reader", False),
         ("azurerm_machine_learning_compute_cluster", "AcrPull", True),
         ("azurerm_machine_learning_compute_cluster", "Storage Blob Data Reader", False),
+        # customer-managed key of the hub's storage: the key's identity wraps/unwraps, Terraform manages the key
+        ("azurerm_user_assigned_identity", "Key Vault Crypto Service Encryption User", False),
+        ("data", "Key Vault Crypto Officer", False),
     }
 
 

@@ -20,7 +20,7 @@ def test_loader_rejects_a_broken_stack(tmp_path):
     assert diagnostics, "the loader must report errors, or the test below proves nothing"
 
 
-@pytest.mark.parametrize("stack", ["fraud-prod-shared", "fraud-prod-eastus", "fraud-prod-westus"])
+@pytest.mark.parametrize("stack", ["fraud-prod-shared", "fraud-prod-eastus", "fraud-prod-westus", "fraud-prod-routing"])
 def test_every_stack_is_a_valid_terraform_configuration(default_synth, stack):
     module, diagnostics = load(default_synth.outdir / "stacks" / stack)
     assert diagnostics == []
@@ -31,6 +31,10 @@ def test_every_stack_is_a_valid_terraform_configuration(default_synth, stack):
     assert resources
     assert {r["Provider"] for r in resources.values()} == {"registry.terraform.io/hashicorp/azurerm"}
     guarded = {a.split(".")[0] for a, r in resources.items() if r["Managed"]["PreventDestroy"]}
-    expected = {"azurerm_container_registry", "azurerm_storage_account"} if stack.endswith("shared") else {
-        "azurerm_ai_foundry", "azurerm_key_vault", "azurerm_storage_account"}
+    expected = {
+        "fraud-prod-shared": {"azurerm_container_registry", "azurerm_storage_account", "azurerm_key_vault",
+                              "azurerm_key_vault_key"},
+        "fraud-prod-routing": set(),
+    }.get(stack, {"azurerm_ai_foundry", "azurerm_ai_foundry_project", "azurerm_key_vault", "azurerm_key_vault_key",
+                  "azurerm_storage_account"})
     assert guarded == expected

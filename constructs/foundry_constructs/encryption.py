@@ -1,10 +1,9 @@
-"""Customer-managed keys: a vault, one rotating key per consumer, and the identity that uses them.
+"""Customer-managed keys: one rotating key per consumer in a protected vault, and the identity that uses them.
 
 Example::
 
     keys = CustomerManagedKeys(stack, "cmk", CmkProps(
-        vault_name="kv-contosofraudprod-cmk", identity_name="id-fraud-prod-cmk-eus",
-        location="eastus", resource_group=rg, tenant_id=client.tenant_id,
+        vault=vault, identity_name="id-fraud-prod-cmk-eus", location="eastus", resource_group=rg,
         operator_principal_id=client.object_id, keys=("training-data", "registry"),
     ))
     StorageProps(..., customer_managed_key=keys.for_key("training-data"))
@@ -27,8 +26,8 @@ from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
 from foundry_constructs.azurerm import key_vault_key, resource_group, role_assignment, user_assigned_identity
-from foundry_constructs.interfaces import CustomerManagedKey, Lock
-from foundry_constructs.key_vault import KeyVaultProps, ProtectedKeyVault
+from foundry_constructs.interfaces import CustomerManagedKey
+from foundry_constructs.key_vault import ProtectedKeyVault
 
 ENCRYPTION_USER = "Key Vault Crypto Service Encryption User"
 CRYPTO_OFFICER = "Key Vault Crypto Officer"
@@ -36,19 +35,17 @@ CRYPTO_OFFICER = "Key Vault Crypto Officer"
 
 @dataclass(frozen=True, kw_only=True)
 class CmkProps:
-    vault_name: str
+    vault: ProtectedKeyVault  # premium, purge protection on (ProtectedKeyVault always is)
     identity_name: str
     location: str
     resource_group: resource_group.ResourceGroup
-    tenant_id: str
     operator_principal_id: str  # the principal running Terraform: creates and rotates the keys
     keys: tuple[str, ...]  # one key per consumer, e.g. ("training-data", "registry")
     rotation_days: int = 365
-    public_network_access: bool = False  # False: reached through private endpoints; Azure services bypass
 
 
 class CustomerManagedKeys(Construct):
-    """``.vault``, ``.identity``, ``.keys`` (by name) and :meth:`for_key`."""
+    """``.identity``, ``.keys`` (by name) and :meth:`for_key`; ``.vault`` is the vault they live in."""
 
     def __init__(self, scope: Construct, id: str, props: CmkProps):
         super().__init__(scope, id)
@@ -56,18 +53,7 @@ class CustomerManagedKeys(Construct):
             raise ValueError(f"need distinct key names, got {props.keys!r}")
         if not 30 <= props.rotation_days <= 730:
             raise ValueError(f"rotation_days must be 30-730, got {props.rotation_days}")
-        self.vault = ProtectedKeyVault(
-            self,
-            "vault",
-            KeyVaultProps(
-                name=props.vault_name,
-                location=props.location,
-                resource_group=props.resource_group,
-                tenant_id=props.tenant_id,
-                public_network_access=props.public_network_access,
-                lock=Lock(notes="Holds the keys of the training data and the registry: without them the data is lost."),
-            ),
-        )
+        self.vault = props.vault
         self.identity = user_assigned_identity.UserAssignedIdentity(
             self, "identity", name=props.identity_name, location=props.location,
             resource_group_name=props.resource_group.name,
@@ -89,6 +75,9 @@ class CustomerManagedKeys(Construct):
                 key_type="RSA-HSM",
                 key_size=3072,
                 key_opts=["unwrapKey", "wrapKey"],
+                # the first version expires two years after creation; rotation then issues new
+                # versions with their own expiry (rotation_policy), so later plans ignore the date
+                expiration_date='${timeadd(plantimestamp(), "17520h")}',
                 rotation_policy=key_vault_key.KeyVaultKeyRotationPolicy(
                     automatic=key_vault_key.KeyVaultKeyRotationPolicyAutomatic(
                         time_after_creation=f"P{props.rotation_days}D"
@@ -99,7 +88,7 @@ class CustomerManagedKeys(Construct):
                 # the key exists only once both roles do: whoever references the key id
                 # (storage, registry) is created after its identity may use the key
                 depends_on=[officer, user],
-                lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+                lifecycle=TerraformResourceLifecycle(prevent_destroy=True, ignore_changes=["expiration_date"]),
             )
             for name in props.keys
         }

@@ -51,6 +51,7 @@ from foundry_constructs.azurerm import (
     monitor_activity_log_alert,
     monitor_diagnostic_setting,
     monitor_metric_alert,
+    monitor_scheduled_query_rules_alert_v2,
     resource_group,
 )
 from foundry_constructs.interfaces import HasId
@@ -626,3 +627,109 @@ def _workspace_total(name: str, metric: str, threshold: float, severity: int, wh
         description=f"{what} (more than {threshold:g} in 5 minutes)",
     )  # fmt: skip
 
+
+
+TRAFFIC_MANAGER = "Microsoft.Network/trafficManagerProfiles"
+
+
+def traffic_manager_endpoint_down(endpoint: str, *, severity: int = 1) -> MetricAlertSpec:
+    """A Traffic Manager endpoint's probes fail (AMBA: endpoint state by profile < 1).
+
+    This is the platform's earliest regional signal: Traffic Manager probes the
+    inference endpoint itself from many locations, every 10-30 s.
+    """
+    return MetricAlertSpec(
+        name="endpoint-down",
+        metric_namespace=TRAFFIC_MANAGER,
+        metric_name="ProbeAgentCurrentEndpointStateByProfileResourceId",
+        aggregation=Aggregation.MAXIMUM,
+        operator=Operator.LESS_THAN,
+        threshold=1,
+        window="PT5M",
+        frequency="PT1M",
+        severity=severity,
+        description=f"Traffic Manager probes of the {endpoint} inference endpoint fail: the region may be down",
+        dimensions=(Dimension(name="EndpointName", values=(endpoint,)),),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Log alerts: what a metric cannot express
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogAlertProps:
+    """A scheduled query on a Log Analytics workspace: it fires when the query returns rows.
+
+    window / frequency: ISO 8601 durations (PT5M-P2D / PT1M-P1D).
+    """
+
+    name: str
+    location: str
+    resource_group: resource_group.ResourceGroup
+    action_group: HasId
+    workspace: HasId
+    query: str
+    description: str
+    severity: int = 2
+    window: str = "PT15M"
+    frequency: str = "PT5M"
+
+
+class LogAlert(Construct):
+    """``.alert``: an azurerm_monitor_scheduled_query_rules_alert_v2 that fires on any returned row."""
+
+    def __init__(self, scope: Construct, id: str, props: LogAlertProps):
+        if not 0 <= props.severity <= 4:
+            raise ValueError(f"severity must be 0-4, got {props.severity}")
+        if not props.query.strip():
+            raise ValueError("a log alert needs a query")
+        super().__init__(scope, id)
+        self.alert = monitor_scheduled_query_rules_alert_v2.MonitorScheduledQueryRulesAlertV2(
+            self,
+            "alert",
+            name=props.name,
+            location=props.location,
+            resource_group_name=props.resource_group.name,
+            scopes=[props.workspace.id],
+            description=props.description,
+            severity=props.severity,
+            window_duration=props.window,
+            evaluation_frequency=props.frequency,
+            enabled=True,
+            auto_mitigation_enabled=True,
+            criteria=[
+                monitor_scheduled_query_rules_alert_v2.MonitorScheduledQueryRulesAlertV2Criteria(
+                    query=props.query,
+                    time_aggregation_method="Count",
+                    operator="GreaterThan",
+                    threshold=0,
+                    failing_periods=monitor_scheduled_query_rules_alert_v2.MonitorScheduledQueryRulesAlertV2CriteriaFailingPeriods(
+                        minimum_failing_periods_to_trigger_alert=1, number_of_evaluation_periods=1
+                    ),
+                )
+            ],
+            action=monitor_scheduled_query_rules_alert_v2.MonitorScheduledQueryRulesAlertV2Action(
+                action_groups=[props.action_group.id]
+            ),
+        )
+
+
+def registry_pull_success_query(threshold_percent: float, *, minimum_pulls: int = 20) -> str:
+    """KQL over the registry's repository events: 15-minute bins whose pull success rate is below the threshold.
+
+    Uses the ``ContainerRegistryRepositoryEvents`` table the registry's diagnostic
+    setting fills (resource-specific tables); ``ResultDescription`` carries the
+    HTTP status. Bins with fewer than ``minimum_pulls`` pulls are ignored (noise).
+    """
+    if not 0 < threshold_percent <= 100:
+        raise ValueError(f"threshold_percent must be in (0, 100], got {threshold_percent}")
+    return (
+        "ContainerRegistryRepositoryEvents\n"
+        '| where OperationName == "Pull"\n'
+        '| summarize total = count(), failed = countif(ResultDescription !startswith "2") by bin(TimeGenerated, 15m)\n'
+        f"| where total >= {minimum_pulls}\n"
+        "| extend success_percent = 100.0 * (total - failed) / total\n"
+        f"| where success_percent < {threshold_percent:g}"
+    )

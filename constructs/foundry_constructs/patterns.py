@@ -15,17 +15,38 @@ every identity reads through Azure RBAC.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from constructs import Construct
 
-from foundry_constructs.azurerm import resource_group
+from foundry_constructs.azurerm import log_analytics_workspace, resource_group
 from foundry_constructs.compute import ClusterProps, ComputeCluster
 from foundry_constructs.encryption import CmkProps, CustomerManagedKeys
 from foundry_constructs.hub import FoundryHub, HubProps, Outbound
-from foundry_constructs.interfaces import Grant, HasId, add_private_endpoint
+from foundry_constructs.interfaces import Grant, HasId, Lock, add_private_endpoint
 from foundry_constructs.key_vault import KeyVaultProps, ProtectedKeyVault
 from foundry_constructs.monitoring import MonitoringProps, RegionalMonitoring
 from foundry_constructs.network import NetworkProps, RegionalNetwork
+from foundry_constructs.observability import (
+    Alerting,
+    AlertingProps,
+    DiagnosticTarget,
+    Diagnostics,
+    EmailReceiver,
+    LogAlert,
+    LogAlertProps,
+    MetricAlert,
+    MetricAlertProps,
+    MetricAlertSpec,
+    NamedResource,
+    ResourceHealthAlert,
+    ResourceHealthProps,
+    ServiceHealthAlert,
+    ServiceHealthProps,
+    WebhookReceiver,
+    add_diagnostics,
+    add_storage_diagnostics,
+)
 from foundry_constructs.registry import GeoReplicatedRegistry, RegistryProps, Replica
 from foundry_constructs.release_gate import GuardProps, ReplicationGuard
 from foundry_constructs.storage import Immutability, ProtectedStorageAccount, StorageProps
@@ -49,7 +70,8 @@ class TrainingDataSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class CmkSpec:
-    """Customer-managed keys for the training data and the registry."""
+    """Customer-managed keys: in the shared stack for the training data and the registry (a vault of
+    their own); in a region for the hub's storage (a key in the region's own vault: no cross-region key)."""
 
     vault_name: str
     identity_name: str
@@ -67,8 +89,12 @@ class SharedPlatformProps:
     replicas: tuple[Replica, ...] = ()
     untagged_retention_days: int = 7
     training_data: TrainingDataSpec
-    public_network_access: bool = False  # False: every region reaches these through private endpoints
     cmk: CmkSpec | None = None  # None: Microsoft-managed keys
+    workspace_name: str  # the shared stack's own Log Analytics workspace (its logs stay with its data)
+    log_retention_days: int = 90
+    # the operations network (CI runners, Terraform) with private endpoints to all of the above;
+    # None: public endpoints (sandbox). Every region adds its own endpoints too.
+    network: PrivateNetworkSpec | None = None
 
 
 class SharedPlatform(Construct):
@@ -79,21 +105,17 @@ class SharedPlatform(Construct):
         self.resource_group = resource_group.ResourceGroup(
             self, "resource-group", name=props.resource_group_name, location=props.location
         )
-        self.keys = CustomerManagedKeys(
+        self.workspace = log_analytics_workspace.LogAnalyticsWorkspace(
             self,
-            "cmk",
-            CmkProps(
-                vault_name=props.cmk.vault_name,
-                identity_name=props.cmk.identity_name,
-                location=props.location,
-                resource_group=self.resource_group,
-                tenant_id=props.cmk.tenant_id,
-                operator_principal_id=props.cmk.operator_principal_id,
-                keys=("training-data", "registry"),
-                rotation_days=props.cmk.rotation_days,
-                public_network_access=props.public_network_access,
-            ),
-        ) if props.cmk else None
+            "workspace",
+            name=props.workspace_name,
+            location=props.location,
+            resource_group_name=self.resource_group.name,
+            sku="PerGB2018",
+            retention_in_days=props.log_retention_days,
+        )
+        private = props.network is not None
+        self.keys = self._keys(props) if props.cmk else None
         self.registry = GeoReplicatedRegistry(
             self,
             "registry",
@@ -104,7 +126,7 @@ class SharedPlatform(Construct):
                 replicas=props.replicas,
                 zone_redundant=props.registry_zone_redundant,
                 untagged_retention_days=props.untagged_retention_days,
-                public_network_access=props.public_network_access,
+                public_network_access=not private,
                 customer_managed_key=self.keys.for_key("registry") if self.keys else None,
             ),
         )
@@ -121,9 +143,42 @@ class SharedPlatform(Construct):
                 blob_soft_delete_days=td.blob_soft_delete_days,
                 container_soft_delete_days=td.container_soft_delete_days,
                 point_in_time_restore_days=td.point_in_time_restore_days,
-                public_network_access=props.public_network_access,
+                public_network_access=not private,
                 customer_managed_key=self.keys.for_key("training-data") if self.keys else None,
                 immutability=td.immutability,
+            ),
+        )
+        targets: dict[str, HasId] = {"registry": self.registry, "training-data": self.training_data}
+        if self.keys is not None:
+            targets["cmk-vault"] = self.keys.vault
+        self.network = add_private_network(self, props.location, self.resource_group, props.network, targets)
+
+    def _keys(self, props: SharedPlatformProps) -> CustomerManagedKeys:
+        cmk = props.cmk
+        assert cmk is not None
+        vault = ProtectedKeyVault(
+            self,
+            "cmk-vault",
+            KeyVaultProps(
+                name=cmk.vault_name,
+                location=props.location,
+                resource_group=self.resource_group,
+                tenant_id=cmk.tenant_id,
+                public_network_access=props.network is None,
+                lock=Lock(notes="Holds the keys of the training data and the registry: without them the data is lost."),
+            ),
+        )
+        return CustomerManagedKeys(
+            self,
+            "cmk",
+            CmkProps(
+                vault=vault,
+                identity_name=cmk.identity_name,
+                location=props.location,
+                resource_group=self.resource_group,
+                operator_principal_id=cmk.operator_principal_id,
+                keys=("training-data", "registry"),
+                rotation_days=cmk.rotation_days,
             ),
         )
 
@@ -182,11 +237,17 @@ class RegionalHubProps:
     training_data: HasId
     projects: tuple[tuple[str, str], ...]
     clusters: tuple[ClusterSpec, ...]
-    hub_storage_replication: str = "ZRS"  # never GRS: Azure ML cannot fail over a hub's default storage
+    # GZRS (or GRS without zones) keeps a geo copy of hub artifacts for durability; it is never failed
+    # over (Azure ML does not support failing over a hub's default storage): each region has its own hub.
+    hub_storage_replication: str = "GZRS"
     high_business_impact: bool = True
     replication_gate: GuardProps | None = None  # secondary regions: wait for the image's replica first
     network: PrivateNetworkSpec | None = None  # None: public endpoints (sandbox)
     cmk_vault: HasId | None = None  # the shared key vault, reached privately when network is set
+    cmk_operator_principal_id: str | None = None  # set: the hub's storage is encrypted with a key in its vault
+    cmk_identity_name: str = ""
+    cmk_rotation_days: int = 365
+    log_retention_days: int = 90
 
 
 class RegionalHub(Construct):
@@ -199,6 +260,27 @@ class RegionalHub(Construct):
             self, "resource-group", name=n.resource_group, location=props.location
         )
         private = props.network is not None
+        self.key_vault = ProtectedKeyVault(
+            self,
+            "key-vault",
+            KeyVaultProps(
+                name=n.key_vault, location=props.location, resource_group=self.resource_group,
+                tenant_id=props.tenant_id, public_network_access=not private,
+            ),
+        )
+        self.keys = CustomerManagedKeys(
+            self,
+            "cmk",
+            CmkProps(
+                vault=self.key_vault,
+                identity_name=props.cmk_identity_name,
+                location=props.location,
+                resource_group=self.resource_group,
+                operator_principal_id=props.cmk_operator_principal_id,
+                keys=("hub-storage",),
+                rotation_days=props.cmk_rotation_days,
+            ),
+        ) if props.cmk_operator_principal_id else None
         self.storage = ProtectedStorageAccount(
             self,
             "hub-storage",
@@ -215,14 +297,7 @@ class RegionalHub(Construct):
                 blob_soft_delete_days=14,
                 container_soft_delete_days=14,
                 public_network_access=not private,
-            ),
-        )
-        self.key_vault = ProtectedKeyVault(
-            self,
-            "key-vault",
-            KeyVaultProps(
-                name=n.key_vault, location=props.location, resource_group=self.resource_group,
-                tenant_id=props.tenant_id, public_network_access=not private,
+                customer_managed_key=self.keys.for_key("hub-storage") if self.keys else None,
             ),
         )
         self.monitoring = RegionalMonitoring(
@@ -233,6 +308,7 @@ class RegionalHub(Construct):
                 insights_name=n.insights,
                 location=props.location,
                 resource_group=self.resource_group,
+                retention_days=props.log_retention_days,
             ),
         )
         reads = (Grant(role=ACR_PULL, target=props.registry), Grant(role=BLOB_READER, target=props.training_data))
@@ -254,7 +330,17 @@ class RegionalHub(Construct):
                 outbound=(Outbound(name="training-data-blob", target=props.training_data, subresource="blob"),),
             ),
         )
-        self.network = self._private_endpoints(props) if props.network else None
+        targets: dict[str, HasId] = {
+            "registry": props.registry,
+            "training-data": props.training_data,
+            "hub-storage-blob": self.storage,
+            "hub-storage-file": self.storage,
+            "key-vault": self.key_vault,
+            "hub": self.hub,
+        }
+        if props.cmk_vault is not None:
+            targets["cmk-vault"] = props.cmk_vault
+        self.network = add_private_network(self, props.location, self.resource_group, props.network, targets)
         self.gate = ReplicationGuard(self, "replication-gate", props.replication_gate) if props.replication_gate else None
         gated = (self.gate.resource,) if self.gate else ()
         self.clusters = {
@@ -277,40 +363,115 @@ class RegionalHub(Construct):
             for c in props.clusters
         }
 
-    def _private_endpoints(self, props: RegionalHubProps) -> RegionalNetwork:
-        """The region's VNet and a private endpoint to everything the region uses, shared or its own."""
-        spec = props.network
-        assert spec is not None
-        net = RegionalNetwork(
+
+def add_private_network(
+    scope: Construct,
+    location: str,
+    rg: resource_group.ResourceGroup,
+    spec: PrivateNetworkSpec | None,
+    targets: dict[str, HasId],
+) -> RegionalNetwork | None:
+    """A VNet with a private endpoint to each target (purpose -> resource); nothing when ``spec`` is None."""
+    if spec is None:
+        return None
+    net = RegionalNetwork(
+        scope,
+        "network",
+        NetworkProps(
+            name=spec.vnet_name, location=location, resource_group=rg,
+            address_space=spec.address_space, nsg_name=spec.nsg_name,
+        ),
+    )
+    net.private_endpoints = {
+        purpose: add_private_endpoint(
+            net, f"pe-{purpose}", target=target, subresource=ENDPOINTS[purpose], link=net.link,
+            name=spec.endpoint_names[purpose],
+        )
+        for purpose, target in targets.items()
+    }
+    return net
+
+
+@dataclass(frozen=True, kw_only=True)
+class Watched:
+    """One resource the platform watches: its logs, its health and its metrics.
+
+    kind: what its diagnostic setting sends (None: no setting of its own).
+    health: a Resource Health alert on it.
+    metrics: metric alerts on it (each spec's ``name`` names the alert).
+    """
+
+    key: str
+    target: HasId
+    kind: DiagnosticTarget | None = None
+    health: bool = False
+    metrics: tuple[MetricAlertSpec, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class WatchProps:
+    location: str
+    resource_group: resource_group.ResourceGroup
+    workspace: NamedResource  # the Log Analytics workspace every diagnostic setting sends to
+    action_group_name: str
+    action_group_short_name: str
+    emails: tuple[EmailReceiver, ...] = ()
+    webhooks: tuple[WebhookReceiver, ...] = ()
+    subscription_id: str
+    alert_names: Callable[[str], str]  # short name -> the alert rule's Azure name
+    watched: tuple[Watched, ...] = ()
+    service_health_locations: tuple[str, ...] = ()  # region display names; () = no Service Health alert
+    log_alerts: tuple[tuple[str, str, str], ...] = ()  # (short name, description, KQL on the workspace)
+
+
+class Watch(Construct):
+    """One stack's eyes: an action group, diagnostics to one workspace, and every alert that notifies it.
+
+    Example::
+
+        Watch(stack, "watch", WatchProps(location="eastus", resource_group=rg, workspace=law, ...,
+              watched=(Watched(key="hub", target=hub, kind=DiagnosticTarget.ML_WORKSPACE, health=True),)))
+    """
+
+    def __init__(self, scope: Construct, id: str, props: WatchProps):
+        super().__init__(scope, id)
+        self.alerting = Alerting(
             self,
-            "network",
-            NetworkProps(
-                name=spec.vnet_name,
-                location=props.location,
-                resource_group=self.resource_group,
-                address_space=spec.address_space,
-                nsg_name=spec.nsg_name,
+            "alerting",
+            AlertingProps(
+                name=props.action_group_name,
+                short_name=props.action_group_short_name,
+                resource_group=props.resource_group,
+                emails=props.emails,
+                webhooks=props.webhooks,
+                allow_no_receivers=True,  # the config loader warns; alerts still show in the portal
             ),
         )
-        targets: dict[str, HasId] = {
-            "registry": props.registry,
-            "training-data": props.training_data,
-            "hub-storage-blob": self.storage,
-            "hub-storage-file": self.storage,
-            "key-vault": self.key_vault,
-            "hub": self.hub,
-        }
-        if props.cmk_vault is not None:
-            targets["cmk-vault"] = props.cmk_vault
-        self.private_endpoints = {
-            purpose: add_private_endpoint(
-                net,
-                f"pe-{purpose}",
-                target=target,
-                subresource=ENDPOINTS[purpose],
-                link=net.link,
-                name=spec.endpoint_names[purpose],
-            )
-            for purpose, target in targets.items()
-        }
-        return net
+        diagnostics = Diagnostics(workspace=props.workspace)
+        for w in props.watched:
+            if w.kind is DiagnosticTarget.STORAGE_ACCOUNT:
+                add_storage_diagnostics(self, w.target, diagnostics, id=f"diagnostics-{w.key}")
+            elif w.kind is not None:
+                add_diagnostics(self, w.target, w.kind, diagnostics, id=f"diagnostics-{w.key}")
+            if w.health:
+                ResourceHealthAlert(self, f"health-{w.key}", ResourceHealthProps(
+                    name=props.alert_names(f"{w.key}-health"), resource_group=props.resource_group,
+                    action_group=self.alerting, target=w.target,
+                ))
+            for spec in w.metrics:
+                MetricAlert(self, f"metric-{w.key}-{spec.name}", MetricAlertProps(
+                    name=props.alert_names(f"{w.key}-{spec.name}"), resource_group=props.resource_group,
+                    action_group=self.alerting, target=w.target, spec=spec,
+                ))
+        if props.service_health_locations:
+            ServiceHealthAlert(self, "service-health", ServiceHealthProps(
+                name=props.alert_names("service-health"), resource_group=props.resource_group,
+                action_group=self.alerting, subscription_id=props.subscription_id,
+                locations=props.service_health_locations,
+                description="Azure Service Health: incidents and maintenance in any hub region (or Global)",
+            ))
+        for short, description, query in props.log_alerts:
+            LogAlert(self, f"log-{short}", LogAlertProps(
+                name=props.alert_names(short), location=props.location, resource_group=props.resource_group,
+                action_group=self.alerting, workspace=props.workspace, query=query, description=description,
+            ))

@@ -91,6 +91,8 @@ class ProtectedStorageAccount(Construct):
             local_user_enabled=False,
             sftp_enabled=False,
             cross_tenant_replication_enabled=False,
+            # where shared keys must stay on, any SAS signed with them is logged once older than an hour
+            sas_policy=storage_account.StorageAccountSasPolicy(expiration_period="00.01:00:00", expiration_action="Log"),
             public_network_access_enabled=props.public_network_access,
             network_rules=storage_account.StorageAccountNetworkRules(
                 default_action="Allow" if props.public_network_access else "Deny",
