@@ -88,3 +88,64 @@ def test_mutated_configs_load_or_refuse_cleanly(tmp_path, doc):
 @given(text=st.text(max_size=300))
 def test_arbitrary_text_loads_or_refuses_cleanly(tmp_path, text):
     check(tmp_path, text)
+
+
+# --------------------------------------------------------------------------- whole synths
+
+from app.regions import REGIONS  # noqa: E402
+
+REGION_NAMES = sorted(REGIONS)
+
+
+@st.composite
+def platform_configs(draw) -> dict:
+    """Plausible configs over every switch: other regions, 2-4 hub regions, each option on or off."""
+    doc = copy.deepcopy(DEFAULT)
+    primary = draw(st.sampled_from(REGION_NAMES))
+    secondaries = draw(st.lists(st.sampled_from(REGION_NAMES), min_size=1, max_size=3, unique=True))
+    doc["regions"] = {"primary": primary, "secondaries": secondaries,
+                      "mode": draw(st.sampled_from(["active-passive", "active-active"]))}
+    if draw(st.booleans()):
+        doc["regions"]["active"] = draw(st.sampled_from([primary, *secondaries]))
+    doc["network"]["private"] = draw(st.booleans())
+    doc["network"]["address_spaces"] = draw(st.sampled_from([{}, doc["network"]["address_spaces"]]))
+    doc["encryption"]["customer_managed_keys"] = draw(st.booleans())
+    doc["training_data"]["redundancy"] = draw(st.sampled_from(["GRS", "RA-GRS", "GZRS", "RAGZRS"]))
+    doc["training_data"]["immutability_days"] = draw(st.sampled_from([0, 1, 365]))
+    doc["registry"]["zone_redundant"] = draw(st.booleans())
+    doc["hub"]["projects"] = draw(st.lists(st.sampled_from(["fraud", "risk", "scoring-v2"]), min_size=1, max_size=2,
+                                           unique=True))
+    if draw(st.booleans()):
+        doc.pop("routing")
+    doc["backend"] = draw(st.sampled_from([
+        {"type": "local"},
+        {"type": "azurerm", "resource_group_name": "rg-tf", "storage_account_name": "sttfstate", "container_name": "tfstate"},
+        {"type": "cloud", "organization": "contoso", "workspace_prefix": "ai"},
+    ]))
+    return doc
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=platform_configs())
+def test_any_config_synthesizes_or_is_refused_cleanly(tmp_path_factory, doc):
+    """Either a complete synth (a stack per hub region, valid JSON) or a clean refusal: never a crash."""
+    import json as _json
+
+    from app.synth import synthesize
+
+    work = tmp_path_factory.mktemp("prop")
+    path = work / "c.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    try:
+        cfg = load_config(path)
+    except ConfigError as e:
+        assert e.problems and all(p.path and p.allowed for p in e.problems)
+        return
+    names = synthesize(cfg, work / "out")
+    expected = {cfg.namer.stack(s) for s in ("shared", *cfg.hub_regions)}
+    if cfg.routing is not None:
+        expected.add(cfg.namer.stack("routing"))
+    assert set(names) == expected
+    for name in names:
+        stack = _json.loads((work / "out" / "stacks" / name / "cdk.tf.json").read_text())
+        assert stack["resource"]
