@@ -8,6 +8,7 @@ import pytest
 from cdktf import Aspects, TerraformStack
 from cdktf import Testing as CdktfTesting
 
+from tests.construct_support import new_stack, only, synth
 from foundry_constructs.azurerm import resource_group
 from foundry_constructs.compute import ClusterProps, ComputeCluster
 from foundry_constructs.interfaces import Grant, Lock
@@ -16,20 +17,6 @@ from foundry_constructs.registry import GeoReplicatedRegistry, Replica, Registry
 from foundry_constructs.storage import ProtectedStorageAccount, StorageProps
 from foundry_constructs.tagging import TagDefaults
 
-
-def new_stack():
-    stack = TerraformStack(CdktfTesting.app(), "t")
-    rg = resource_group.ResourceGroup(stack, "rg", name="rg-t", location="eastus")
-    return stack, rg
-
-
-def synth(stack) -> dict:
-    return json.loads(CdktfTesting.synth(stack))
-
-
-def only(doc: dict, rtype: str) -> dict:
-    (res,) = doc["resource"][rtype].values()
-    return res
 
 
 def test_registry_defaults_are_secure_and_replicas_sorted():

@@ -9,6 +9,7 @@ import pytest
 from cdktf import TerraformStack
 from cdktf import Testing as CdktfTesting
 
+from tests.construct_support import new_stack, only, synth
 from foundry_constructs.azurerm import (
     container_registry,
     key_vault,
@@ -60,20 +61,6 @@ ML = "Microsoft.MachineLearningServices/workspaces"
 SUB = "00000000-0000-0000-0000-000000000000"
 LAW_ID = "${azurerm_log_analytics_workspace.law.id}"
 
-
-def new_stack():
-    stack = TerraformStack(CdktfTesting.app(), "t")
-    rg = resource_group.ResourceGroup(stack, "rg", name="rg-t", location="eastus")
-    return stack, rg
-
-
-def synth(stack) -> dict:
-    return json.loads(CdktfTesting.synth(stack))
-
-
-def only(doc: dict, rtype: str) -> dict:
-    (res,) = doc["resource"][rtype].values()
-    return res
 
 
 def workspace(stack, rg):
