@@ -410,3 +410,57 @@ def test_html_diagram_renders_in_a_browser(tmp_path):
     for name in ("fraud-prod-shared", "fraud-prod-eastus", "fraud-prod-westus2", "fraud-prod-westus", "fraud-prod-routing"):
         assert f">{name} (" in diagram, name  # a text node of the rendered SVG, not the source
     assert "remote state: ids" in diagram and "deploy after" in diagram
+
+
+# --------------------------------------------------------------------------- the report matches the synth
+
+TERRAFORM_TYPES = {  # report kind -> the Terraform resource types it stands for
+    "Action group": ["azurerm_monitor_action_group"],
+    "Application Insights": ["azurerm_application_insights"],
+    "Blob container": ["azurerm_storage_container"],
+    "Compute cluster": ["azurerm_machine_learning_compute_cluster"],
+    "Container registry": ["azurerm_container_registry"],
+    "Diagnostic setting": ["azurerm_monitor_diagnostic_setting"],
+    "External endpoint": ["azurerm_traffic_manager_external_endpoint"],
+    "Foundry hub": ["azurerm_ai_foundry"],
+    "Foundry project": ["azurerm_ai_foundry_project"],
+    "Hub managed-network outbound rule": ["azurerm_machine_learning_workspace_network_outbound_rule_private_endpoint"],
+    "Key vault": ["azurerm_key_vault"],
+    "Key vault (customer-managed keys)": ["azurerm_key_vault"],
+    "Key vault key": ["azurerm_key_vault_key"],
+    "Log Analytics workspace": ["azurerm_log_analytics_workspace"],
+    "Log search alert": ["azurerm_monitor_scheduled_query_rules_alert_v2"],
+    "Management lock (CanNotDelete)": ["azurerm_management_lock"],
+    "Metric alert": ["azurerm_monitor_metric_alert"],
+    "Private DNS zone (linked to the VNet)": ["azurerm_private_dns_zone"],
+    "Private endpoint": ["azurerm_private_endpoint"],
+    "Resource group": ["azurerm_resource_group"],
+    "Role assignment": ["azurerm_role_assignment"],
+    "Storage account (hub default)": ["azurerm_storage_account"],
+    "Storage account (training data)": ["azurerm_storage_account"],
+    "Subnet and network security group": ["azurerm_subnet"],
+    "Traffic Manager profile": ["azurerm_traffic_manager_profile"],
+    "User-assigned identity": ["azurerm_user_assigned_identity"],
+    "Virtual network": ["azurerm_virtual_network"],
+}
+SUB_COUNTED = {"Resource health alert", "Service health alert", "Registry geo-replica"}  # one type, split by kind
+
+
+@pytest.mark.parametrize("fixture", ["default_synth", "three_region_synth"])
+def test_report_counts_match_what_synth_writes(request, fixture):
+    """The report derives resources from the config alone: a guard that it still describes the stacks."""
+    synth = request.getfixturevalue(fixture)
+    overrides = {} if fixture == "default_synth" else {"regions.secondaries": ["westus2", "westus"]}
+    for stack in report.stacks(load_config(ROOT / "config" / "default.yaml", overrides=overrides or None)):
+        written = synth.stacks[stack["name"]].get("resource", {})
+        by_type: dict[str, int] = {}
+        for r in stack["resources"]:
+            if r["kind"] in SUB_COUNTED:
+                continue
+            assert r["kind"] in TERRAFORM_TYPES, f"map the report kind {r['kind']!r} to Terraform types"
+            for rtype in TERRAFORM_TYPES[r["kind"]]:
+                by_type[rtype] = by_type.get(rtype, 0) + r["count"]
+        for rtype, count in by_type.items():
+            assert len(written.get(rtype, {})) == count, (stack["name"], rtype)
+        alerts = sum(r["count"] for r in stack["resources"] if r["kind"] in ("Resource health alert", "Service health alert"))
+        assert alerts == len(written.get("azurerm_monitor_activity_log_alert", {})), stack["name"]
