@@ -9,13 +9,12 @@ Example::
 
 from __future__ import annotations
 
-from cdktf import Aspects, AzurermBackend, CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformStack
+from cdktf import AzurermBackend, CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformStack
 from constructs import Construct
 
 from app import config as config_model
 from app.config import PlatformConfig
 from foundry_constructs.azurerm import provider
-from foundry_constructs.tagging import TagDefaults
 
 # Local state is relative to the stack's working directory (cdktf.out/stacks/<stack>/),
 # so it lands in ./state/ at the repository root and the JSON carries no absolute path.
@@ -23,7 +22,7 @@ TO_REPO_ROOT = "../../.."
 
 
 class PlatformStack(TerraformStack):
-    """A TerraformStack with the azurerm provider, an explicit backend and the platform's tags."""
+    """A TerraformStack with the azurerm provider and an explicit backend (``build_app`` tags it when complete)."""
 
     def __init__(self, scope: Construct, name: str, cfg: PlatformConfig):
         super().__init__(scope, name)
@@ -51,7 +50,6 @@ class PlatformStack(TerraformStack):
             ],
         )
         add_backend(self, name, cfg.backend)
-        Aspects.of(self).add(TagDefaults(cfg.resource_tags))
 
 
 def receivers(cfg: PlatformConfig) -> dict:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
-from cdktf import Aspects, TerraformStack
-from cdktf import Testing as CdktfTesting
 
 from tests.construct_support import new_stack, only, synth
 from foundry_constructs.azurerm import resource_group
@@ -15,7 +12,7 @@ from foundry_constructs.interfaces import Grant, Lock
 from foundry_constructs.key_vault import KeyVaultProps, ProtectedKeyVault
 from foundry_constructs.registry import GeoReplicatedRegistry, Replica, RegistryProps
 from foundry_constructs.storage import ProtectedStorageAccount, StorageProps
-from foundry_constructs.tagging import TagDefaults
+from foundry_constructs.tagging import apply_tag_defaults
 
 
 
@@ -123,8 +120,11 @@ def test_rejects_min_nodes_over_max():
 def test_tag_defaults_fill_in_and_never_overwrite():
     stack, rg = new_stack()
     resource_group.ResourceGroup(stack, "own", name="rg-own", location="eastus", tags={"owner": "me"})
-    Aspects.of(stack).add(TagDefaults({"owner": "platform", "environment": "prod"}))
+    lock = ProtectedKeyVault(stack, "kv", KeyVaultProps(name="kv-t", location="eastus", resource_group=rg,
+                                                        tenant_id="t")).lock  # a resource without tags
+    assert apply_tag_defaults(stack, {"owner": "platform", "environment": "prod"}) == 3
     doc = synth(stack)
+    assert "tags" not in doc["resource"]["azurerm_management_lock"][lock.friendly_unique_id]
     groups = doc["resource"]["azurerm_resource_group"]
     assert groups["rg"]["tags"] == {"owner": "platform", "environment": "prod"}
     assert groups["own"]["tags"] == {"owner": "me", "environment": "prod"}

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import copy
-import json
 
 import pytest
-from cdktf import TerraformStack
-from cdktf import Testing as CdktfTesting
 
 from tests.construct_support import new_stack, only, synth
 from foundry_constructs.azurerm import (
     container_registry,
     key_vault,
     log_analytics_workspace,
-    resource_group,
     storage_account,
 )
 from foundry_constructs.observability import (
