@@ -203,7 +203,8 @@ class Encryption(_Model):
     """Customer-managed keys for the training data and the registry (Microsoft-managed when off)."""
 
     customer_managed_keys: bool = True
-    key_rotation_days: Annotated[int, Field(ge=30, le=730)] = 365
+    # each key version expires after 730 days; Key Vault wants rotation at least 7 days before that
+    key_rotation_days: Annotated[int, Field(ge=30, le=700)] = 365
 
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -790,6 +791,11 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
             errors.append(Problem(code="duplicate-endpoint", path="routing.endpoints", value=hosts,
                                   allowed="a distinct host name per region"))
         probe = raw.routing.probe
+        for i, code in enumerate(probe.expected_status_codes):
+            low, _, high = code.partition("-")
+            if high and int(low) > int(high):
+                errors.append(Problem(code="status-range", path=f"routing.probe.expected_status_codes[{i}]", value=code,
+                                      allowed="a range from low to high, e.g. '200-299'"))
         if probe.interval_seconds == 10 and probe.timeout_seconds > 9:
             errors.append(Problem(code="probe-timeout", path="routing.probe.timeout_seconds", value=probe.timeout_seconds,
                                   allowed="5-9 seconds when interval_seconds is 10 (Traffic Manager's rule)"))
@@ -828,7 +834,14 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
                            "registry.name" if raw.registry.name else hint_path)
     errors += naming.check("storage_account", raw.training_data.account_name or namer.storage_account(purpose="data"),
                            "training_data.account_name" if raw.training_data.account_name else hint_path)
+    if raw.encryption.customer_managed_keys:
+        errors += naming.check("key_vault", namer.key_vault_shared("cmk"), hint_path)
+    if raw.routing is not None:
+        errors += naming.check("traffic_manager_dns", raw.routing.dns_name or namer.traffic_manager_dns(),
+                               "routing.dns_name" if raw.routing.dns_name else hint_path)
     for loc in hub_regions:
+        errors += naming.check("virtual_network", namer.virtual_network(loc), hint_path)
+        errors += naming.check("private_endpoint", namer.private_endpoint(namer.hub(loc), "amlworkspace", loc), hint_path)
         errors += naming.check("storage_account", namer.storage_account(loc), hint_path)
         errors += naming.check("key_vault", namer.key_vault(loc), hint_path)
         errors += naming.check("ai_foundry_hub", namer.hub(loc), hint_path)
@@ -868,7 +881,7 @@ def _network_checks(raw: RawConfig, hub_regions: list[str], warnings: list[Probl
         warnings.append(Problem(code="public-network", path="network.private", value=False,
                                 allowed="true for production",
                                 hint="sandbox mode: registry, storage, key vaults and hubs accept traffic from the "
-                                "internet (still Azure AD only) and compute nodes get public IPs"))
+                                "internet (still Azure AD only, still locked); no VNets or private endpoints"))
     for loc in net.address_spaces:
         if loc not in hub_regions:
             warnings.append(Problem(code="network-region", path=f"network.address_spaces.{loc}", value=loc,

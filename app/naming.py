@@ -143,9 +143,11 @@ class Namer:
         return f"nsg-{self._base}-{subnet}-{region(location).code}"
 
     @staticmethod
-    def private_endpoint(target: str, subresource: str, location: str) -> str:
-        """``pe-crcontosofraudprod-registry-eus``: the target's name, what it reaches, where from."""
-        return f"pe-{target}-{subresource}-{region(location).code}"
+    def private_endpoint(target: str, subresource: str, location: str, network: str = "") -> str:
+        """``pe-crcontosofraudprod-registry-eus``: the target's name, what it reaches, where from
+        (``network="shared"``: from the operations network, ``pe-...-registry-eus-shared``)."""
+        suffix = f"-{network}" if network else ""
+        return f"pe-{target}-{subresource}-{region(location).code}{suffix}"
 
     def action_group(self, scope: str) -> str:
         """``ag-fraud-prod-eus`` (a region) or ``ag-fraud-prod-shared``."""

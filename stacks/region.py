@@ -79,7 +79,7 @@ class RegionStack(PlatformStack):
                     )
                     for c in cfg.clusters(location)
                 ),
-                hub_storage_replication="GZRS" if region(location).zones else "GRS",
+                hub_storage_replication=self._hub_storage_replication(location),
                 high_business_impact=cfg.hub.high_business_impact,
                 replication_gate=self._gate(cfg, location),
                 network=self._network(cfg, location),
@@ -103,12 +103,12 @@ class RegionStack(PlatformStack):
         """Diagnostics to this region's workspace; alerts on this region's resources, and Service Health
         for every hub region: each region's stack alone sees the other region fail."""
         r, n, t = self.regional, cfg.namer, cfg.monitoring.thresholds
+        # the clusters (and their quota) belong to the hub; runs and deployments happen in projects
         hub_metrics = (
-            workspace_failed_runs(t.failed_runs),
-            workspace_model_deploy_failed(),
             workspace_unusable_nodes(t.unusable_nodes),
             workspace_quota_utilization(t.quota_utilization_percent),
         )
+        project_metrics = (workspace_failed_runs(t.failed_runs), workspace_model_deploy_failed())
         watched = [
             Watched(key="hub", target=r.hub, kind=DiagnosticTarget.ML_WORKSPACE, health=True, metrics=hub_metrics),
             Watched(key="key-vault", target=r.key_vault, kind=DiagnosticTarget.KEY_VAULT, health=True,
@@ -117,7 +117,7 @@ class RegionStack(PlatformStack):
                     metrics=(storage_availability(t.storage_availability_percent),)),
         ]
         watched += [
-            Watched(key=f"project-{key}", target=project, kind=DiagnosticTarget.ML_WORKSPACE)
+            Watched(key=f"project-{key}", target=project, kind=DiagnosticTarget.ML_WORKSPACE, metrics=project_metrics)
             for key, project in r.hub.projects.items()
         ]
         Watch(self, "watch", WatchProps(
@@ -132,6 +132,14 @@ class RegionStack(PlatformStack):
             service_health_locations=tuple(REGIONS[h].display_name for h in cfg.hub_regions),
             **receivers(cfg),
         ))
+
+    @staticmethod
+    def _hub_storage_replication(location: str) -> str:
+        """A geo copy of hub artifacts where the region has a pair (never failed over); else zone or local."""
+        r = region(location)
+        if r.pair:
+            return "GZRS" if r.zones else "GRS"
+        return "ZRS" if r.zones else "LRS"
 
     @staticmethod
     def _network(cfg: PlatformConfig, location: str) -> PrivateNetworkSpec | None:

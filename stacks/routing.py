@@ -59,7 +59,10 @@ class RoutingStack(PlatformStack):
                     path=None if tcp else probe.path,
                     protocol=ProbeProtocol(probe.protocol),
                     port=probe.port,
-                    expected_status_codes=() if tcp else tuple(probe.expected_status_codes),
+                    # Traffic Manager takes ranges only: a single code "200" is the range "200-200"
+                    expected_status_codes=() if tcp else tuple(
+                        c if "-" in c else f"{c}-{c}" for c in probe.expected_status_codes
+                    ),
                     interval_seconds=probe.interval_seconds,
                     timeout_seconds=probe.timeout_seconds,
                     tolerated_failures=probe.tolerated_failures,

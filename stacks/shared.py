@@ -51,7 +51,7 @@ class SharedStack(PlatformStack):
         if cfg.encryption.customer_managed_keys:
             cmk = CmkSpec(
                 vault_name=n.key_vault_shared("cmk"),
-                identity_name=n.user_assigned_identity("cmk", home),
+                identity_name=n.user_assigned_identity("cmk-shared", home),
                 tenant_id=client.tenant_id,
                 operator_principal_id=client.object_id,
                 rotation_days=cfg.encryption.key_rotation_days,
@@ -108,7 +108,7 @@ class SharedStack(PlatformStack):
             vnet_name=n.virtual_network(home, purpose="shared"),
             nsg_name=n.network_security_group(home, "shared-endpoints"),
             address_space=cfg.network.shared_address_space,
-            endpoint_names={p: n.private_endpoint(name, ENDPOINTS[p], home) + "-shared" for p, name in targets.items()},
+            endpoint_names={p: n.private_endpoint(name, ENDPOINTS[p], home, network="shared") for p, name in targets.items()},
         )
 
     def _watch(self, cfg: PlatformConfig, subscription_id: str) -> None:

@@ -115,8 +115,19 @@ def platform_configs(draw) -> dict:
     doc["registry"]["zone_redundant"] = draw(st.booleans())
     doc["hub"]["projects"] = draw(st.lists(st.sampled_from(["fraud", "risk", "scoring-v2"]), min_size=1, max_size=2,
                                            unique=True))
+    doc["encryption"]["key_rotation_days"] = draw(st.integers(1, 1000))
+    doc["monitoring"]["thresholds"]["quota_utilization_percent"] = draw(st.floats(-5, 120))
     if draw(st.booleans()):
         doc.pop("routing")
+    else:
+        probe = doc["routing"]["probe"]
+        probe["protocol"] = draw(st.sampled_from(["HTTP", "HTTPS", "TCP"]))
+        probe["expected_status_codes"] = draw(st.lists(st.sampled_from(["200", "200-299", "299-200", "301-302", "600"]),
+                                                       min_size=1, max_size=3))
+        probe["interval_seconds"] = draw(st.sampled_from([10, 30, 15]))
+        probe["timeout_seconds"] = draw(st.integers(4, 11))
+        doc["routing"]["host_template"] = draw(st.sampled_from(["scoring-{code}.fraud.contoso.com", "{region}.x.io",
+                                                                "no-placeholder.contoso.com", "{nope}.contoso.com"]))
     doc["backend"] = draw(st.sampled_from([
         {"type": "local"},
         {"type": "azurerm", "resource_group_name": "rg-tf", "storage_account_name": "sttfstate", "container_name": "tfstate"},
@@ -125,7 +136,7 @@ def platform_configs(draw) -> dict:
     return doc
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(doc=platform_configs())
 def test_any_config_synthesizes_or_is_refused_cleanly(tmp_path_factory, doc):
     """Either a complete synth (a stack per hub region, valid JSON) or a clean refusal: never a crash."""

@@ -83,7 +83,7 @@ def test_metric_alerts_use_the_configs_thresholds(tmp_path):
     east = criteria("fraud-prod-eastus")
     assert east["Quota Utilization Percentage@${azurerm_ai_foundry"]["threshold"] == 75
     assert east["Unusable Nodes@${azurerm_ai_foundry"]["threshold"] == 2
-    assert east["Failed Runs@${azurerm_ai_foundry"]["threshold"] == 3
+    assert east["Failed Runs@${azurerm_ai_foundry_project"]["threshold"] == 3  # runs live in projects
     assert east["Availability@${azurerm_storage_account"]["threshold"] == 97.5
     assert criteria(SHARED)["Availability@${azurerm_storage_account"]["threshold"] == 97.5
     (pulls,) = synth.resources(SHARED, "azurerm_monitor_scheduled_query_rules_alert_v2").values()

@@ -8,7 +8,6 @@ it holds data (then it needs ``prevent_destroy`` and a CanNotDelete lock).
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -153,35 +152,39 @@ def test_each_region_reaches_everything_through_its_own_private_endpoints(defaul
 def test_hub_reaches_training_data_through_an_approved_outbound_rule(default_synth):
     rule = default_synth.one("fraud-prod-eastus", "azurerm_machine_learning_workspace_network_outbound_rule_private_endpoint")
     assert rule["sub_resource_target"] == "blob"
-    assert "training_data_account_id" in rule["service_resource_id"] or "terraform_remote_state" in rule["service_resource_id"]
+    # the training data account, read from the shared stack's state (not the registry, not a regional account)
+    assert rule["service_resource_id"].startswith("${data.terraform_remote_state.")
+    assert "training-data_account" in rule["service_resource_id"]
+    (hub,) = default_synth.resources("fraud-prod-eastus", "azurerm_ai_foundry")
+    assert rule["workspace_id"] == f"${{azurerm_ai_foundry.{hub}.id}}"
 
 
 def test_customer_managed_keys_encrypt_data_and_registry(default_synth):
-    hardened = default_synth
+    synth = default_synth  # customer-managed keys are on by default
     shared = "fraud-prod-shared"
-    (key_name_data, key_data), = [(n, k) for n, k in hardened.resources(shared, "azurerm_key_vault_key").items()
+    (key_name_data, key_data), = [(n, k) for n, k in synth.resources(shared, "azurerm_key_vault_key").items()
                                   if k["name"] == "cmk-training-data"]
-    account = next(a for a in hardened.resources(shared, "azurerm_storage_account").values())
+    account = next(a for a in synth.resources(shared, "azurerm_storage_account").values())
     assert account["customer_managed_key"]["key_vault_key_id"] == f"${{azurerm_key_vault_key.{key_name_data}.versionless_id}}"
     assert account["identity"]["type"] == "UserAssigned"
-    registry = hardened.one(shared, "azurerm_container_registry")
+    registry = synth.one(shared, "azurerm_container_registry")
     assert registry["encryption"][0]["key_vault_key_id"].endswith(".versionless_id}")
     assert registry["identity"]["type"] == "UserAssigned"
     assert key_data["key_type"] == "RSA-HSM" and key_data["rotation_policy"]["automatic"]["time_after_creation"] == "P365D"
-    roles = sorted(r["role_definition_name"] for r in hardened.resources(shared, "azurerm_role_assignment").values())
+    roles = sorted(r["role_definition_name"] for r in synth.resources(shared, "azurerm_role_assignment").values())
     assert roles == ["Key Vault Crypto Officer", "Key Vault Crypto Service Encryption User"]
     assert key_data["lifecycle"] == {"prevent_destroy": True, "ignore_changes": ["expiration_date"]}
     # every region reaches the key vault privately too
-    names = [e["name"] for e in hardened.resources("fraud-prod-westus", "azurerm_private_endpoint").values()]
+    names = [e["name"] for e in synth.resources("fraud-prod-westus", "azurerm_private_endpoint").values()]
     assert "pe-kv-contosofraudprod-cmk-vault-wus" in names
     # a region's hub storage uses a key in the region's own vault: no key crosses regions
     for region, code in (("eastus", "eus"), ("westus", "wus")):
         stack = f"fraud-prod-{region}"
-        hub_storage = hardened.one(stack, "azurerm_storage_account")
-        key = hardened.one(stack, "azurerm_key_vault_key")
+        hub_storage = synth.one(stack, "azurerm_storage_account")
+        key = synth.one(stack, "azurerm_key_vault_key")
         assert key["key_vault_id"].startswith("${azurerm_key_vault.") and key["name"] == "cmk-hub-storage"
         assert hub_storage["customer_managed_key"]["key_vault_key_id"].startswith("${azurerm_key_vault_key.")
-        assert hardened.one(stack, "azurerm_user_assigned_identity")["name"] == f"id-fraud-prod-cmk-{code}"
+        assert synth.one(stack, "azurerm_user_assigned_identity")["name"] == f"id-fraud-prod-cmk-{code}"
 
 
 def test_worm_policy_on_the_training_data_container(default_synth, hardened):

@@ -35,7 +35,7 @@ from foundry_constructs.azurerm import (
     subnet_network_security_group_association,
     virtual_network,
 )
-from foundry_constructs.interfaces import PRIVATE_DNS_ZONES, PrivateLink
+from foundry_constructs.interfaces import PRIVATE_DNS_ZONES, HasId, PrivateLink, add_private_endpoint
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,7 +49,7 @@ class NetworkProps:
 
 
 class RegionalNetwork(Construct):
-    """``.vnet``, ``.endpoints`` (subnet), ``.zones`` (by name) and ``.link`` for private endpoints."""
+    """``.vnet``, ``.endpoints`` (subnet), ``.zones`` (by name), ``.link``; :meth:`connect` adds private endpoints."""
 
     def __init__(self, scope: Construct, id: str, props: NetworkProps):
         super().__init__(scope, id)
@@ -90,3 +90,11 @@ class RegionalNetwork(Construct):
             subnet_id=self.endpoints.id,
             dns_zone_ids={name: z.id for name, z in self.zones.items()},
         )
+        self.private_endpoints: dict[str, object] = {}
+
+    def connect(self, key: str, *, target: HasId, subresource: str, name: str):
+        """A private endpoint from this network to ``target``'s ``subresource`` (records in this network's zones)."""
+        endpoint = add_private_endpoint(self, f"pe-{key}", target=target, subresource=subresource, link=self.link,
+                                        name=name)
+        self.private_endpoints[key] = endpoint
+        return endpoint

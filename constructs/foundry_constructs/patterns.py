@@ -23,7 +23,7 @@ from foundry_constructs.azurerm import log_analytics_workspace, resource_group
 from foundry_constructs.compute import ClusterProps, ComputeCluster
 from foundry_constructs.encryption import CmkProps, CustomerManagedKeys
 from foundry_constructs.hub import FoundryHub, HubProps, Outbound
-from foundry_constructs.interfaces import Grant, HasId, Lock, add_private_endpoint
+from foundry_constructs.interfaces import Grant, HasId, Lock
 from foundry_constructs.key_vault import KeyVaultProps, ProtectedKeyVault
 from foundry_constructs.monitoring import MonitoringProps, RegionalMonitoring
 from foundry_constructs.network import NetworkProps, RegionalNetwork
@@ -382,13 +382,8 @@ def add_private_network(
             address_space=spec.address_space, nsg_name=spec.nsg_name,
         ),
     )
-    net.private_endpoints = {
-        purpose: add_private_endpoint(
-            net, f"pe-{purpose}", target=target, subresource=ENDPOINTS[purpose], link=net.link,
-            name=spec.endpoint_names[purpose],
-        )
-        for purpose, target in targets.items()
-    }
+    for purpose, target in targets.items():
+        net.connect(purpose, target=target, subresource=ENDPOINTS[purpose], name=spec.endpoint_names[purpose])
     return net
 
 
