@@ -393,6 +393,15 @@ class PlatformConfig:
     def address_spaces(self) -> dict[str, str]:
         return address_spaces(self.raw, self.hub_regions)
 
+    @staticmethod
+    def hub_storage_replication(location: str) -> str:
+        """A hub's default storage: a geo copy of hub artifacts where the region has a pair (never failed
+        over: Azure ML does not support that), else zone- or locally redundant."""
+        r = region(location)
+        if r.pair:
+            return "GZRS" if r.zones else "GRS"
+        return "ZRS" if r.zones else "LRS"
+
     def is_passive(self, location: str) -> bool:
         return self.raw.regions.mode is Mode.ACTIVE_PASSIVE and location != self.raw.regions.primary
 

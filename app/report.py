@@ -62,8 +62,8 @@ ACR_INCLUDED_GB = {"Basic": 10, "Standard": 100, "Premium": 500}
 # What the stacks reach privately (one endpoint per target) and the DNS zones each VNet links.
 PRIVATE_DNS_ZONES = ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net", "privatelink.vaultcore.azure.net",
                      "privatelink.blob.core.windows.net", "privatelink.file.core.windows.net", "privatelink.azurecr.io")
-REGION_METRIC_ALERTS = ("failed runs", "model deploy failed", "quota utilization", "hub storage availability",
-                        "unusable nodes", "key vault availability")
+REGION_METRIC_ALERTS = ("quota utilization", "unusable nodes", "hub storage availability", "key vault availability")
+PROJECT_METRIC_ALERTS = ("failed runs", "model deploy failed")
 SHARED_METRIC_ALERTS = ("registry storage used", "training data availability")
 SHARED_LOG_ALERTS = ("registry pulls",)
 
@@ -104,11 +104,10 @@ def _cmk(cfg: PlatformConfig) -> bool:
 
 
 def hub_storage_redundancy(loc: str) -> str:
-    """A hub's default storage: GZRS where the region has zones, else GRS (as stacks/region.py builds it).
+    """A hub's default storage, as the config model decides it (and stacks/region.py builds it)."""
+    from app.config import PlatformConfig
 
-    Geo-redundant for durability only: Azure ML never fails a hub's default storage over.
-    """
-    return "GZRS" if region(loc).zones else "GRS"
+    return PlatformConfig.hub_storage_replication(loc)
 
 
 def shared_endpoints(cfg: PlatformConfig) -> list[str]:
@@ -180,7 +179,9 @@ RESOURCE_KINDS: tuple[Kind, ...] = (
     Kind("region", "Governance", "Management lock (CanNotDelete)", lambda c, l: 3 + len(c.hub.projects),
          lambda c, l: "hub, projects, key vault, storage"),
     *_network_kinds("region", region_endpoints),
-    Kind("region", "Network", "Hub managed-network outbound rule", lambda c, l: int(_private(c))),
+    Kind("region", "Network", "Hub managed-network outbound rule", lambda c, l: 1, lambda c, l: "training data (blob)"),
+    Kind("region", "Network", "Managed network provisioning (AzAPI action)", lambda c, l: 1,
+         lambda c, l: "before compute: azurerm needs the managed network active"),
     Kind("region", "Data and keys", "Key vault", lambda c, l: 1, lambda c, l: "soft delete, purge protection"),
     Kind("region", "Data and keys", "Storage account (hub default)", lambda c, l: 1,
          lambda c, l: spelled(hub_storage_redundancy(l)) + ", never failed over"),
@@ -198,7 +199,9 @@ RESOURCE_KINDS: tuple[Kind, ...] = (
     Kind("region", "Monitoring", "Action group", lambda c, l: 1),
     Kind("region", "Monitoring", "Service health alert", lambda c, l: 1),
     Kind("region", "Monitoring", "Resource health alert", lambda c, l: 2, lambda c, l: "hub, key vault"),
-    Kind("region", "Monitoring", "Metric alert", lambda c, l: len(REGION_METRIC_ALERTS), lambda c, l: ", ".join(REGION_METRIC_ALERTS)),
+    Kind("region", "Monitoring", "Metric alert",
+         lambda c, l: len(REGION_METRIC_ALERTS) + len(PROJECT_METRIC_ALERTS) * len(c.hub.projects),
+         lambda c, l: ", ".join(REGION_METRIC_ALERTS) + "; per project: " + ", ".join(PROJECT_METRIC_ALERTS)),
     Kind("region", "Release", "Replication gate (terraform_data)",
          lambda c, l: int(c.release_gate.enabled and l in c.secondary_regions), lambda c, l: c.release_gate.image or ""),
     # routing: <workload>-<env>-routing, when the config has a routing section
@@ -207,7 +210,7 @@ RESOURCE_KINDS: tuple[Kind, ...] = (
     Kind("routing", "Routing", "Traffic Manager profile", lambda c, l: 1,
          lambda c, l: f"Priority, {c.active_region} first, TTL {c.routing.ttl_seconds} s"),
     Kind("routing", "Routing", "External endpoint", lambda c, l: len(c.hub_regions),
-         lambda c, l: ", ".join(f"{r}: {c.routing.endpoints.get(r, '?')}" for r in c.hub_regions)),
+         lambda c, l: ", ".join(f"{r}: {h}" for r, h in c.routing_hosts.items())),
     Kind("routing", "Monitoring", "Action group", lambda c, l: 1),
     Kind("routing", "Monitoring", "Metric alert", lambda c, l: len(c.hub_regions), lambda c, l: "endpoint down, per region"),
 )

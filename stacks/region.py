@@ -17,7 +17,8 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from app.config import PlatformConfig
-from app.regions import REGIONS, region
+from app.regions import REGIONS
+from foundry_constructs.azapi import AzapiProvider
 from foundry_constructs.azurerm import data_azurerm_client_config
 from foundry_constructs.observability import (
     DiagnosticTarget,
@@ -51,6 +52,7 @@ class RegionStack(PlatformStack):
         self.add_dependency(shared)  # explicit, whatever the references below become
         n = cfg.namer
         client = data_azurerm_client_config.DataAzurermClientConfig(self, "client")
+        AzapiProvider(self)  # the hub's managed network is provisioned through an ARM action
         self.regional = RegionalHub(
             self,
             "regional",
@@ -79,7 +81,7 @@ class RegionStack(PlatformStack):
                     )
                     for c in cfg.clusters(location)
                 ),
-                hub_storage_replication=self._hub_storage_replication(location),
+                hub_storage_replication=cfg.hub_storage_replication(location),
                 high_business_impact=cfg.hub.high_business_impact,
                 replication_gate=self._gate(cfg, location),
                 network=self._network(cfg, location),
@@ -132,14 +134,6 @@ class RegionStack(PlatformStack):
             service_health_locations=tuple(REGIONS[h].display_name for h in cfg.hub_regions),
             **receivers(cfg),
         ))
-
-    @staticmethod
-    def _hub_storage_replication(location: str) -> str:
-        """A geo copy of hub artifacts where the region has a pair (never failed over); else zone or local."""
-        r = region(location)
-        if r.pair:
-            return "GZRS" if r.zones else "GRS"
-        return "ZRS" if r.zones else "LRS"
 
     @staticmethod
     def _network(cfg: PlatformConfig, location: str) -> PrivateNetworkSpec | None:

@@ -30,12 +30,14 @@ def test_secondary_region_waits_for_its_replica(gated):
     assert cmd[cmd.index("--regions") + 1] == "westus" and cmd[cmd.index("--image") + 1] == IMAGE
     assert prov["local-exec"]["working_dir"] == "../../.."
     cluster = gated.one("fraud-prod-westus", "azurerm_machine_learning_compute_cluster")
-    assert cluster["depends_on"] == [f"terraform_data.{gate_id}"]
+    assert cluster["depends_on"][0] == f"terraform_data.{gate_id}"
+    assert cluster["depends_on"][1].startswith("azapi_resource_action.")  # and the hub's managed network
 
 
 def test_primary_region_is_not_gated(gated):
     assert gated.resources("fraud-prod-eastus", "terraform_data") == {}
-    assert "depends_on" not in gated.one("fraud-prod-eastus", "azurerm_machine_learning_compute_cluster")
+    depends = gated.one("fraud-prod-eastus", "azurerm_machine_learning_compute_cluster")["depends_on"]
+    assert not any(d.startswith("terraform_data.") for d in depends)  # only the hub's managed network
 
 
 def test_default_synth_has_no_gate(default_synth):

@@ -425,6 +425,7 @@ TERRAFORM_TYPES = {  # report kind -> the Terraform resource types it stands for
     "Foundry hub": ["azurerm_ai_foundry"],
     "Foundry project": ["azurerm_ai_foundry_project"],
     "Hub managed-network outbound rule": ["azurerm_machine_learning_workspace_network_outbound_rule_private_endpoint"],
+    "Managed network provisioning (AzAPI action)": ["azapi_resource_action"],
     "Key vault": ["azurerm_key_vault"],
     "Key vault (customer-managed keys)": ["azurerm_key_vault"],
     "Key vault key": ["azurerm_key_vault_key"],

@@ -47,6 +47,7 @@ RECREATABLE = {
     "azurerm_monitor_scheduled_query_rules_alert_v2": "alerting",
     "azurerm_traffic_manager_profile": "routing", "azurerm_traffic_manager_external_endpoint": "routing",
     "terraform_data": "the replication gate (no state of value)",
+    "azapi_resource_action": "provisions the hub's managed network once (an ARM action)",
 }
 
 SECRET_KEYS = re.compile(r"(password|secret|access_key|account_key|primary_key|secondary_key|sas_token|"

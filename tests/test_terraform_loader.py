@@ -25,11 +25,14 @@ def test_every_stack_is_a_valid_terraform_configuration(default_synth, stack):
     module, diagnostics = load(default_synth.outdir / "stacks" / stack)
     assert diagnostics == []
     assert module["Backend"]["Type"] == "local"
-    (req,) = module["ProviderRequirements"]["RequiredProviders"].values()
-    assert req["Name"] == "azurerm" and req["Source"] == "azurerm"  # Terraform reads it as hashicorp/azurerm
+    required = module["ProviderRequirements"]["RequiredProviders"]
+    assert required["azurerm"]["Source"] == "azurerm"  # Terraform reads it as hashicorp/azurerm
+    # region stacks also use AzAPI, for the one ARM action azurerm lacks (provisioning the hub's managed network)
+    assert set(required) == ({"azurerm", "azapi"} if stack.endswith(("eastus", "westus")) else {"azurerm"})
     resources = module["ManagedResources"]
     assert resources
-    assert {r["Provider"] for r in resources.values()} == {"registry.terraform.io/hashicorp/azurerm"}
+    assert {r["Provider"] for r in resources.values()} <= {"registry.terraform.io/hashicorp/azurerm",
+                                                          "registry.terraform.io/azure/azapi"}
     guarded = {a.split(".")[0] for a, r in resources.items() if r["Managed"]["PreventDestroy"]}
     expected = {
         "fraud-prod-shared": {"azurerm_container_registry", "azurerm_storage_account", "azurerm_key_vault",

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
+from foundry_constructs.azapi import ResourceAction, ResourceActionProps
 from foundry_constructs.azurerm import (
     ai_foundry,
     ai_foundry_project,
@@ -62,6 +63,9 @@ class HubProps:
     high_business_impact: bool = True  # less diagnostic data leaves the hub; forces a new hub if changed
     public_network_access: bool = False  # False: reached only through private endpoints
     outbound: tuple[Outbound, ...] = ()  # approved outbound private endpoints besides the hub's own resources
+    # provision the managed network when the hub is created (azapi; the stack needs an AzapiProvider): azurerm
+    # refuses a compute cluster without public IPs and subnet until the managed network is Active
+    provision_managed_network: bool = True
     lock: Lock | None = Lock(notes="Foundry hubs cannot be soft-deleted; remove this lock only to retire the region.")
     prevent_destroy: bool = True
 
@@ -118,12 +122,25 @@ class FoundryHub(Construct):
                           name=f"lock-{azure_name}", id=f"lock-project-{key}")
             for (key, project), (_, azure_name) in zip(self.projects.items(), props.projects)
         }
+        # compute depends on ``ready``: the hub, its outbound rules and (if asked) its provisioned managed network
+        self.network_provisioning = ResourceAction(self, "provision-managed-network", ResourceActionProps(
+            resource_type="Microsoft.MachineLearningServices/workspaces@2024-10-01",
+            resource_id=self.hub.id,
+            action="provisionManagedNetwork",
+            body={"includeSpark": False},
+            depends_on=tuple(self.outbound.values()),
+        )) if props.provision_managed_network else None
         self.grants = add_grants(self, principal_id=self.principal_id, grants=props.grants)
         self.lock = add_lock(self, self.hub, props.lock, name=f"lock-{props.name}")
 
     @property
     def id(self) -> str:
         return self.hub.id
+
+    @property
+    def ready(self) -> tuple:
+        """What compute must wait for: the managed network's provisioning, else the hub itself."""
+        return (self.network_provisioning.resource,) if self.network_provisioning else (self.hub,)
 
     @property
     def principal_id(self) -> str:

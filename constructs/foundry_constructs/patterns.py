@@ -342,7 +342,7 @@ class RegionalHub(Construct):
             targets["cmk-vault"] = props.cmk_vault
         self.network = add_private_network(self, props.location, self.resource_group, props.network, targets)
         self.gate = ReplicationGuard(self, "replication-gate", props.replication_gate) if props.replication_gate else None
-        gated = (self.gate.resource,) if self.gate else ()
+        gated = ((self.gate.resource,) if self.gate else ()) + self.hub.ready
         self.clusters = {
             c.name: ComputeCluster(
                 self,
