@@ -197,12 +197,22 @@ class Network(_Model):
     private: bool = True
     address_spaces: dict[str, Annotated[str, Field(pattern=_CIDR)]] = {}
     shared_address_space: Annotated[str, Field(pattern=_CIDR)] = "10.9.0.0/24"  # operations network (runners)
+    # public ranges of the runners that apply Terraform: admitted by the key vaults' firewalls, because keys are
+    # created through the vaults' data plane (needed for the first apply, before any private network exists)
+    operator_ip_ranges: Annotated[list[Annotated[str, Field(pattern=_CIDR)]], Field(max_length=20)] = []
 
 
 class Encryption(_Model):
-    """Customer-managed keys for the training data and the registry (Microsoft-managed when off)."""
+    """Customer-managed keys (Microsoft-managed when off).
+
+    customer_managed_keys: the training data and every hub's storage.
+    registry_customer_managed_key: the registry too. Decide it before the registry exists (Azure sets a
+    registry's encryption only at creation) and read the README: Azure reaches the key for a registry
+    only through trusted-service access, which a firewalled vault grants to system identities only.
+    """
 
     customer_managed_keys: bool = True
+    registry_customer_managed_key: bool = False
     # each key version expires after 730 days; Key Vault wants rotation at least 7 days before that
     key_rotation_days: Annotated[int, Field(ge=30, le=700)] = 365
 
@@ -845,6 +855,9 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
                            "training_data.account_name" if raw.training_data.account_name else hint_path)
     if raw.encryption.customer_managed_keys:
         errors += naming.check("key_vault", namer.key_vault_shared("cmk"), hint_path)
+    if raw.encryption.registry_customer_managed_key and not raw.encryption.customer_managed_keys:
+        errors.append(Problem(code="registry-cmk-alone", path="encryption.registry_customer_managed_key", value=True,
+                              allowed="false, or customer_managed_keys: true (the registry's key lives in that vault)"))
     if raw.routing is not None:
         errors += naming.check("traffic_manager_dns", raw.routing.dns_name or namer.traffic_manager_dns(),
                                "routing.dns_name" if raw.routing.dns_name else hint_path)
@@ -891,6 +904,17 @@ def _network_checks(raw: RawConfig, hub_regions: list[str], warnings: list[Probl
                                 allowed="true for production",
                                 hint="sandbox mode: registry, storage, key vaults and hubs accept traffic from the "
                                 "internet (still Azure AD only, still locked); no VNets or private endpoints"))
+    for i, cidr in enumerate(net.operator_ip_ranges):
+        try:
+            rng = ipaddress.IPv4Network(cidr, strict=True)
+        except ValueError as e:
+            errors.append(Problem(code="bad-cidr", path=f"network.operator_ip_ranges[{i}]", value=cidr,
+                                  allowed="a public IPv4 range, host bits zero, e.g. 52.170.12.0/28", hint=str(e)))
+            continue
+        if not rng.is_global or rng.prefixlen > 30:
+            errors.append(Problem(code="operator-range", path=f"network.operator_ip_ranges[{i}]", value=cidr,
+                                  allowed="a public IPv4 range of /30 or larger (Key Vault firewalls take public "
+                                  "addresses; private runners reach the vaults through private endpoints)"))
     for loc in net.address_spaces:
         if loc not in hub_regions:
             warnings.append(Problem(code="network-region", path=f"network.address_spaces.{loc}", value=loc,

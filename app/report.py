@@ -99,6 +99,10 @@ def _private(cfg: PlatformConfig) -> bool:
     return cfg.network.private
 
 
+def _registry_cmk(cfg: PlatformConfig) -> bool:
+    return cfg.encryption.customer_managed_keys and cfg.encryption.registry_customer_managed_key
+
+
 def _cmk(cfg: PlatformConfig) -> bool:
     return cfg.encryption.customer_managed_keys
 
@@ -160,8 +164,9 @@ RESOURCE_KINDS: tuple[Kind, ...] = (
          + (f", WORM {c.training_data.immutability_days} d" + (" (locked)" if c.training_data.immutability_locked else "")
             if c.training_data.immutability_days else "")),
     Kind("shared", "Keys", "Key vault (customer-managed keys)", lambda c, l: int(_cmk(c))),
-    Kind("shared", "Keys", "Key vault key", lambda c, l: 2 * int(_cmk(c)),
-         lambda c, l: f"registry, training data; rotated every {c.encryption.key_rotation_days} d"),
+    Kind("shared", "Keys", "Key vault key", lambda c, l: int(_cmk(c)) + int(_registry_cmk(c)),
+         lambda c, l: ("registry, " if _registry_cmk(c) else "")
+         + f"training data; rotated every {c.encryption.key_rotation_days} d"),
     Kind("shared", "Keys", "User-assigned identity", lambda c, l: int(_cmk(c)), lambda c, l: "reads the keys"),
     *_network_kinds("shared", shared_endpoints),
     Kind("shared", "Monitoring", "Log Analytics workspace", lambda c, l: 1),
@@ -743,7 +748,7 @@ def cost(cfg: PlatformConfig, book: PriceBook) -> tuple[dict[str, Any], list[str
     one_time = [CostLine("Initial geo-replication of the training data", shared, home, gb * book("storage.geo_replication.gb"),
                          f"{gb:,.0f} GB x {_unit(book('storage.geo_replication.gb'))}/GB, once", ("storage.geo_replication.gb",))]
     if cfg.encryption.customer_managed_keys:
-        keys_n = 2 + len(cfg.hub_regions)  # registry and training data, plus each hub's storage
+        keys_n = 1 + int(_registry_cmk(cfg)) + len(cfg.hub_regions)  # training data (+ registry), each hub's storage
         rot = keys_n * DAYS_PER_MONTH / cfg.encryption.key_rotation_days
         ops = book("assume.key_vault_10k_operations_month")
         lines.append(CostLine("Key vault for customer-managed keys", shared, home,
@@ -944,11 +949,14 @@ def decisions(cfg: PlatformConfig, comp: dict[str, Any], avail: dict[str, Any]) 
             "(VPN, ExpressRoute or a jump host) to reach the hubs and data.")
     else:
         add("Networking: public (sandbox)", "No VNets or private endpoints; public network access stays on (Azure AD still required).",
-            "Cheaper and simpler, but every data-plane endpoint is exposed to the internet and compute nodes get public IPs: "
+            "Cheaper and simpler, but every data-plane endpoint is exposed to the internet (still Azure AD only): "
             "not for production.")
     if cfg.encryption.customer_managed_keys:
-        add("Encryption: customer-managed keys", "Training data, registry and each hub's storage encrypted with keys in a "
-            f"key vault, rotated every {cfg.encryption.key_rotation_days} days.",
+        add("Encryption: customer-managed keys", "Training data" + (", registry" if _registry_cmk(cfg) else "")
+            + " and each hub's storage encrypted with keys in a "
+            f"key vault, rotated every {cfg.encryption.key_rotation_days} days"
+            + ("." if _registry_cmk(cfg) else "; the registry keeps Microsoft-managed keys (its encryption is "
+               "chosen at creation: encryption.registry_customer_managed_key)."),
             "You control (and can revoke) the key, which some auditors require; a deleted or disabled key makes the data "
             "and images unreadable, and the key vault becomes part of the availability chain.")
     else:

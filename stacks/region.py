@@ -90,6 +90,7 @@ class RegionStack(PlatformStack):
                 cmk_operator_principal_id=client.object_id if cfg.encryption.customer_managed_keys else None,
                 cmk_identity_name=n.user_assigned_identity("cmk", location),
                 cmk_rotation_days=cfg.encryption.key_rotation_days,
+                operator_ip_ranges=tuple(cfg.network.operator_ip_ranges),
             ),
         )
         self._watch(cfg, location, client.subscription_id)

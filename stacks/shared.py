@@ -55,6 +55,8 @@ class SharedStack(PlatformStack):
                 tenant_id=client.tenant_id,
                 operator_principal_id=client.object_id,
                 rotation_days=cfg.encryption.key_rotation_days,
+                registry=cfg.encryption.registry_customer_managed_key,
+                operator_ip_ranges=tuple(cfg.network.operator_ip_ranges),
             )
         self.platform = SharedPlatform(
             self,

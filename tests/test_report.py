@@ -170,7 +170,8 @@ def test_stacks_and_deployment_order(default_report):
 
 
 def test_customer_managed_keys_add_the_key_resources(tmp_path):
-    rep = build(write_config(tmp_path, **{"encryption.customer_managed_keys": True}))
+    rep = build(write_config(tmp_path, **{"encryption.customer_managed_keys": True,
+                                          "encryption.registry_customer_managed_key": True}))
     shared = {r["kind"] for r in rep["stacks"][0]["resources"]}
     assert {"Key vault (customer-managed keys)", "Key vault key", "User-assigned identity"} <= shared
     region = {r["kind"]: r["count"] for r in rep["stacks"][1]["resources"]}

@@ -56,8 +56,11 @@ SECRET_KEYS = re.compile(r"(password|secret|access_key|account_key|primary_key|s
 
 @pytest.fixture(scope="module")
 def hardened(tmp_path_factory) -> Synth:
-    """Every optional protection on: customer-managed keys (the default) and a locked WORM policy."""
+    """Every optional protection on: customer-managed keys (the default) for the registry too, a locked WORM
+    policy, and the runners' public range admitted by the key vaults' firewalls."""
     return synth_config(DEFAULT_CONFIG, tmp_path_factory.mktemp("hardened") / "cdktf.out", **{
+        "encryption.registry_customer_managed_key": True,
+        "network.operator_ip_ranges": ["52.170.12.0/28"],
         "training_data.immutability_days": 365,
         "training_data.immutability_locked": True,
     })
@@ -90,8 +93,8 @@ def test_data_bearing_resources_are_locked_and_cannot_be_destroyed(request, vari
             ref = f"${{{rtype}.{name}.id}}"
             locks = [lk for lk in synth.resources(stack, "azurerm_management_lock").values() if lk["scope"] == ref]
             assert [lk["lock_level"] for lk in locks] == ["CanNotDelete"], f"{stack}: {rtype}.{name} has no lock"
-    # shared: data, registry, key vault, 2 keys; each region: hub storage, vault, hub, project, key
-    assert checked == 15
+    # shared: data, registry, key vault, the data's key; each region: hub storage, vault, hub, project, key
+    assert checked == (14 if variant == "default" else 15)  # + the registry's key
 
 
 def test_key_vaults_cannot_be_purged(default_synth, hardened):
@@ -160,32 +163,46 @@ def test_hub_reaches_training_data_through_an_approved_outbound_rule(default_syn
     assert rule["workspace_id"] == f"${{azurerm_ai_foundry.{hub}.id}}"
 
 
-def test_customer_managed_keys_encrypt_data_and_registry(default_synth):
-    synth = default_synth  # customer-managed keys are on by default
+def test_customer_managed_keys_encrypt_the_data_by_default_and_the_registry_on_request(default_synth, hardened):
     shared = "fraud-prod-shared"
-    (key_name_data, key_data), = [(n, k) for n, k in synth.resources(shared, "azurerm_key_vault_key").items()
-                                  if k["name"] == "cmk-training-data"]
-    account = next(a for a in synth.resources(shared, "azurerm_storage_account").values())
-    assert account["customer_managed_key"]["key_vault_key_id"] == f"${{azurerm_key_vault_key.{key_name_data}.versionless_id}}"
-    assert account["identity"]["type"] == "UserAssigned"
-    registry = synth.one(shared, "azurerm_container_registry")
+    for synth in (default_synth, hardened):
+        (key_data,) = [k for k in synth.resources(shared, "azurerm_key_vault_key").values() if k["name"] == "cmk-training-data"]
+        (key_ref,) = [n for n, k in synth.resources(shared, "azurerm_key_vault_key").items() if k["name"] == "cmk-training-data"]
+        account = synth.one(shared, "azurerm_storage_account")
+        assert account["customer_managed_key"]["key_vault_key_id"] == f"${{azurerm_key_vault_key.{key_ref}.versionless_id}}"
+        assert account["identity"]["type"] == "UserAssigned"
+        assert key_data["key_type"] == "RSA-HSM" and key_data["rotation_policy"]["automatic"]["time_after_creation"] == "P365D"
+        assert key_data["lifecycle"] == {"prevent_destroy": True, "ignore_changes": ["expiration_date"]}
+        # the key is created only once the identity may use it and Terraform can reach the vault privately
+        assert [d.split(".")[0] for d in key_data["depends_on"]] == [
+            "azurerm_role_assignment", "azurerm_role_assignment", "azurerm_private_endpoint"]
+        roles = sorted(r["role_definition_name"] for r in synth.resources(shared, "azurerm_role_assignment").values())
+        assert roles == ["Key Vault Crypto Officer", "Key Vault Crypto Service Encryption User"]
+        names = [e["name"] for e in synth.resources("fraud-prod-westus", "azurerm_private_endpoint").values()]
+        assert "pe-kv-contosofraudprod-cmk-vault-wus" in names
+        # a region's hub storage uses a key in the region's own vault: no key crosses regions
+        for region, code in (("eastus", "eus"), ("westus", "wus")):
+            stack = f"fraud-prod-{region}"
+            key = synth.one(stack, "azurerm_key_vault_key")
+            assert key["key_vault_id"].startswith("${azurerm_key_vault.") and key["name"] == "cmk-hub-storage"
+            assert synth.one(stack, "azurerm_storage_account")["customer_managed_key"]["key_vault_key_id"].startswith(
+                "${azurerm_key_vault_key.")
+            assert synth.one(stack, "azurerm_user_assigned_identity")["name"] == f"id-fraud-prod-cmk-{code}"
+    # the registry's encryption is chosen when it is created: off unless asked for
+    assert "encryption" not in default_synth.one(shared, "azurerm_container_registry")
+    registry = hardened.one(shared, "azurerm_container_registry")
     assert registry["encryption"][0]["key_vault_key_id"].endswith(".versionless_id}")
     assert registry["identity"]["type"] == "UserAssigned"
-    assert key_data["key_type"] == "RSA-HSM" and key_data["rotation_policy"]["automatic"]["time_after_creation"] == "P365D"
-    roles = sorted(r["role_definition_name"] for r in synth.resources(shared, "azurerm_role_assignment").values())
-    assert roles == ["Key Vault Crypto Officer", "Key Vault Crypto Service Encryption User"]
-    assert key_data["lifecycle"] == {"prevent_destroy": True, "ignore_changes": ["expiration_date"]}
-    # every region reaches the key vault privately too
-    names = [e["name"] for e in synth.resources("fraud-prod-westus", "azurerm_private_endpoint").values()]
-    assert "pe-kv-contosofraudprod-cmk-vault-wus" in names
-    # a region's hub storage uses a key in the region's own vault: no key crosses regions
-    for region, code in (("eastus", "eus"), ("westus", "wus")):
-        stack = f"fraud-prod-{region}"
-        hub_storage = synth.one(stack, "azurerm_storage_account")
-        key = synth.one(stack, "azurerm_key_vault_key")
-        assert key["key_vault_id"].startswith("${azurerm_key_vault.") and key["name"] == "cmk-hub-storage"
-        assert hub_storage["customer_managed_key"]["key_vault_key_id"].startswith("${azurerm_key_vault_key.")
-        assert synth.one(stack, "azurerm_user_assigned_identity")["name"] == f"id-fraud-prod-cmk-{code}"
+
+
+def test_key_vaults_admit_only_private_endpoints_or_the_operator_ranges(default_synth, hardened):
+    for stack in ("fraud-prod-shared", "fraud-prod-eastus"):
+        for vault in default_synth.resources(stack, "azurerm_key_vault").values():
+            assert vault["public_network_access_enabled"] is False and "ip_rules" not in vault["network_acls"]
+        for vault in hardened.resources(stack, "azurerm_key_vault").values():
+            assert vault["public_network_access_enabled"] is True  # "selected networks" only
+            assert vault["network_acls"] == {"bypass": "AzureServices", "default_action": "Deny",
+                                             "ip_rules": ["52.170.12.0/28"]}
 
 
 def test_worm_policy_on_the_training_data_container(default_synth, hardened):

@@ -14,7 +14,7 @@ def snapshot_json(snapshot):
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("stack", ["fraud-prod-shared", "fraud-prod-eastus", "fraud-prod-westus"])
+@pytest.mark.parametrize("stack", ["fraud-prod-shared", "fraud-prod-eastus", "fraud-prod-westus", "fraud-prod-routing"])
 def test_stack_snapshot(default_synth, snapshot_json, stack):
     assert default_synth.stacks[stack] == snapshot_json
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import TerraformResource, TerraformResourceLifecycle
 from constructs import Construct
 
 from foundry_constructs.azurerm import key_vault_key, resource_group, role_assignment, user_assigned_identity
@@ -92,6 +92,12 @@ class CustomerManagedKeys(Construct):
             )
             for name in props.keys
         }
+
+    def wait_for(self, *resources: TerraformResource) -> None:
+        """Create the keys only after these exist too (e.g. the vault's private endpoint Terraform reaches it by)."""
+        addresses = [f"{r.terraform_resource_type}.{r.friendly_unique_id}" for r in resources]
+        for key in self.keys.values():
+            key.depends_on = [*(key.depends_on or []), *addresses]
 
     def for_key(self, name: str) -> CustomerManagedKey:
         """What a storage account or registry needs to encrypt with key ``name``."""

@@ -34,6 +34,7 @@ class KeyVaultProps:
     sku: str = "premium"  # premium keeps HSM-backed keys possible for customer-managed keys
     soft_delete_days: int = 90
     public_network_access: bool = False  # False: private endpoints only (trusted Azure services bypass)
+    allowed_ip_ranges: tuple[str, ...] = ()  # public ranges admitted by the firewall (e.g. Terraform runners)
     lock: Lock | None = Lock(notes="Bound to a Foundry hub for life; holds its secrets.")
     prevent_destroy: bool = True
 
@@ -54,9 +55,12 @@ class ProtectedKeyVault(Construct):
             purge_protection_enabled=True,
             soft_delete_retention_days=props.soft_delete_days,
             rbac_authorization_enabled=True,
-            public_network_access_enabled=props.public_network_access,
+            # "selected networks" when ranges are admitted; otherwise private endpoints only
+            public_network_access_enabled=props.public_network_access or bool(props.allowed_ip_ranges),
             network_acls=key_vault.KeyVaultNetworkAcls(
-                default_action="Allow" if props.public_network_access else "Deny", bypass="AzureServices"
+                default_action="Allow" if props.public_network_access else "Deny",
+                bypass="AzureServices",
+                ip_rules=list(props.allowed_ip_ranges) or None,
             ),
             lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy),
         )

@@ -78,6 +78,8 @@ class CmkSpec:
     tenant_id: str
     operator_principal_id: str
     rotation_days: int = 365
+    registry: bool = False  # the registry too (decided when the registry is created)
+    operator_ip_ranges: tuple[str, ...] = ()  # admitted by the vault's firewall: Terraform creates keys there
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -127,7 +129,7 @@ class SharedPlatform(Construct):
                 zone_redundant=props.registry_zone_redundant,
                 untagged_retention_days=props.untagged_retention_days,
                 public_network_access=not private,
-                customer_managed_key=self.keys.for_key("registry") if self.keys else None,
+                customer_managed_key=self.keys.for_key("registry") if self.keys and "registry" in self.keys.keys else None,
             ),
         )
         td = props.training_data
@@ -152,6 +154,8 @@ class SharedPlatform(Construct):
         if self.keys is not None:
             targets["cmk-vault"] = self.keys.vault
         self.network = add_private_network(self, props.location, self.resource_group, props.network, targets)
+        if self.keys is not None and self.network is not None:
+            self.keys.wait_for(self.network.private_endpoints["cmk-vault"])
 
     def _keys(self, props: SharedPlatformProps) -> CustomerManagedKeys:
         cmk = props.cmk
@@ -165,6 +169,7 @@ class SharedPlatform(Construct):
                 resource_group=self.resource_group,
                 tenant_id=cmk.tenant_id,
                 public_network_access=props.network is None,
+                allowed_ip_ranges=cmk.operator_ip_ranges,
                 lock=Lock(notes="Holds the keys of the training data and the registry: without them the data is lost."),
             ),
         )
@@ -177,7 +182,7 @@ class SharedPlatform(Construct):
                 location=props.location,
                 resource_group=self.resource_group,
                 operator_principal_id=cmk.operator_principal_id,
-                keys=("training-data", "registry"),
+                keys=("training-data", "registry") if cmk.registry else ("training-data",),
                 rotation_days=cmk.rotation_days,
             ),
         )
@@ -247,6 +252,7 @@ class RegionalHubProps:
     cmk_operator_principal_id: str | None = None  # set: the hub's storage is encrypted with a key in its vault
     cmk_identity_name: str = ""
     cmk_rotation_days: int = 365
+    operator_ip_ranges: tuple[str, ...] = ()  # admitted by the region vault's firewall (Terraform creates its key)
     log_retention_days: int = 90
 
 
@@ -266,6 +272,7 @@ class RegionalHub(Construct):
             KeyVaultProps(
                 name=n.key_vault, location=props.location, resource_group=self.resource_group,
                 tenant_id=props.tenant_id, public_network_access=not private,
+                allowed_ip_ranges=props.operator_ip_ranges if private else (),
             ),
         )
         self.keys = CustomerManagedKeys(
@@ -341,6 +348,8 @@ class RegionalHub(Construct):
         if props.cmk_vault is not None:
             targets["cmk-vault"] = props.cmk_vault
         self.network = add_private_network(self, props.location, self.resource_group, props.network, targets)
+        if self.keys is not None and self.network is not None:
+            self.keys.wait_for(self.network.private_endpoints["key-vault"])
         self.gate = ReplicationGuard(self, "replication-gate", props.replication_gate) if props.replication_gate else None
         gated = ((self.gate.resource,) if self.gate else ()) + self.hub.ready
         self.clusters = {
