@@ -14,7 +14,8 @@ capacity comes from autoscale within ``max_nodes`` and the region's quota:
 never edit them to fail over. Local (key) auth is off; the cluster's
 system-assigned identity gets ``grants`` (AcrPull, Storage Blob Data Reader).
 Nodes run in the hub's managed network (approved outbound only) without
-public IPs and without SSH; azurerm accepts no ``subnet_resource_id`` then.
+public IPs and without SSH; azurerm creates such a cluster only once that
+network is active, so wait for ``FoundryHub.ready`` (``depends_on``).
 """
 
 from __future__ import annotations
