@@ -958,7 +958,8 @@ def decisions(cfg: PlatformConfig, comp: dict[str, Any], avail: dict[str, Any]) 
             + ("." if _registry_cmk(cfg) else "; the registry keeps Microsoft-managed keys (its encryption is "
                "chosen at creation: encryption.registry_customer_managed_key)."),
             "You control (and can revoke) the key, which some auditors require; a deleted or disabled key makes the data "
-            "and images unreadable, and the key vault becomes part of the availability chain.")
+            + ("and images " if _registry_cmk(cfg) else "") + "unreadable, and the key vault becomes part of the "
+            "availability chain.")
     else:
         add("Encryption: Microsoft-managed keys", "Data and images are encrypted at rest with keys Azure manages.",
             "Nothing to rotate or lose; you cannot revoke Microsoft's access by disabling a key.")
