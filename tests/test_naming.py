@@ -51,3 +51,23 @@ def test_longest_region_code_still_fits_every_default_name():
     for loc in REGIONS:
         assert check("storage_account", n.storage_account(loc), "x") == []
         assert check("key_vault", n.key_vault(loc), "x") == []
+
+
+def test_names_of_the_network_monitoring_and_routing_resources():
+    from app.naming import Namer, check
+
+    n = Namer(org="contoso", workload="fraud", environment="prod")
+    assert n.virtual_network("westus") == "vnet-fraud-prod-wus"
+    assert n.virtual_network("eastus", purpose="shared") == "vnet-fraud-prod-shared-eus"
+    assert n.private_endpoint("crcontosofraudprod", "registry", "westus") == "pe-crcontosofraudprod-registry-wus"
+    assert n.private_endpoint("crcontosofraudprod", "registry", "eastus", network="shared").endswith("-eus-shared")
+    assert (n.action_group("eastus"), n.action_group("routing")) == ("ag-fraud-prod-eus", "ag-fraud-prod-routing")
+    assert len(n.action_group_short("australiacentral2")) <= 12 and len(n.action_group_short("routing")) <= 12
+    assert n.alert("westus", "hub-health") == "alert-fraud-prod-wus-hub-health"
+    assert n.key_vault_shared() == "kv-contosofraudprod-cmk"
+    assert (n.traffic_manager(), n.traffic_manager_dns()) == ("traf-fraud-prod", "contoso-fraud-prod")
+    for kind, name in (("virtual_network", n.virtual_network("eastus")), ("key_vault", n.key_vault_shared()),
+                       ("traffic_manager_dns", n.traffic_manager_dns()),
+                       ("user_assigned_identity", n.user_assigned_identity("cmk-shared", "eastus"))):
+        assert check(kind, name, "x") == []
+    assert check("key_vault", "kv-contosoabcfrauddev-cmk", "x")[0].code == "invalid-name"  # 25 > 24 characters
