@@ -1,10 +1,13 @@
-"""The one command line: ``python main.py [synth|gate] ...``.
+"""The one command line: ``python main.py [synth|gate|status|report] ...``.
 
 Example::
 
     python main.py                                   # = synth of config/default.yaml
     python main.py synth --config config/dev.yaml    # another config
+    python main.py synth --active-region westus      # failover: Traffic Manager serves westus first
     python main.py gate --registry crcontosofraudprod --image fraud/model:v2   # replicas current?
+    python main.py status --json                     # read-only Azure status per region
+    python main.py report --format html --out report.html   # the design document
     python main.py --help
 
 Exit codes: 0 done, 1 a check failed (e.g. the gate timed out), 2 a usage or
@@ -41,9 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     synth = sub.add_parser(
         "synth",
-        help="synthesize the config into Terraform JSON (one stack shared, one per hub region)",
-        description="Validate the config, then write one Terraform JSON stack for what the regions share and "
-        "one per hub region into the output directory, replacing it only when synthesis succeeded.",
+        help="synthesize the config into Terraform JSON (a shared stack, one per hub region, routing)",
+        description="Validate the config, then write one Terraform JSON stack for what the regions share, "
+        "one per hub region and (with a routing section) one for Traffic Manager into the output directory, "
+        "replacing it only when synthesis succeeded.",
     )
     synth.add_argument("--config", default=DEFAULT_CONFIG, metavar="PATH", help=f"config file (default: {DEFAULT_CONFIG})")
     synth.add_argument(
