@@ -248,9 +248,15 @@ class Thresholds(_Model):
 
 
 class Monitoring(_Model):
-    """Logs, alerts and who gets them."""
+    """Logs, alerts and who gets them.
+
+    service_health_services: Service Health service names to alert on; empty = every service (the default:
+    Azure does not reject a misspelt name, such an alert just never fires).
+    """
 
     log_retention_days: Annotated[int, Field(ge=30, le=730)] = 90
+    service_health_services: Annotated[list[Annotated[str, Field(min_length=2, max_length=80)]],
+                                       Field(max_length=40)] = []
     receivers: Receivers = Receivers()
     thresholds: Thresholds = Thresholds()
 

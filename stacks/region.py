@@ -133,6 +133,7 @@ class RegionStack(PlatformStack):
             alert_names=lambda what: n.alert(location, what),
             watched=tuple(watched),
             service_health_locations=tuple(REGIONS[h].display_name for h in cfg.hub_regions),
+            service_health_services=tuple(cfg.monitoring.service_health_services),
             **receivers(cfg),
         ))
 

@@ -53,8 +53,17 @@ def test_service_health_for_every_hub_region_from_every_region(three_region_synt
         assert set(alert["criteria"]["service_health"]["locations"]) == hub_regions | {"Global"}
         assert alert["scopes"] == ["/subscriptions/${data.azurerm_client_config.client.subscription_id}"]
         assert "Incident" in alert["criteria"]["service_health"]["events"]
+        assert "services" not in alert["criteria"]["service_health"]  # every service by default
         (group,) = by_ref(three_region_synth, stack, "azurerm_monitor_action_group")
         assert [a["action_group_id"] for a in alert["action"]] == [group]
+
+
+def test_service_health_can_be_narrowed_to_the_platforms_services(tmp_path):
+    services = ["Machine Learning", "Container Registry", "Storage", "Key Vault", "Traffic Manager"]
+    synth = synth_config(DEFAULT_CONFIG, tmp_path / "o", **{"monitoring.service_health_services": services})
+    (alert,) = [a for a in synth.resources("fraud-prod-westus", "azurerm_monitor_activity_log_alert").values()
+                if a["criteria"]["category"] == "ServiceHealth"]
+    assert alert["criteria"]["service_health"]["services"] == services
 
 
 def test_resource_health_for_each_hub_the_registry_and_the_data(default_synth):

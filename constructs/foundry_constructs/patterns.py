@@ -425,6 +425,7 @@ class WatchProps:
     alert_names: Callable[[str], str]  # short name -> the alert rule's Azure name
     watched: tuple[Watched, ...] = ()
     service_health_locations: tuple[str, ...] = ()  # region display names; () = no Service Health alert
+    service_health_services: tuple[str, ...] = ()  # Service Health service names; () = every service
     log_alerts: tuple[tuple[str, str, str], ...] = ()  # (short name, description, KQL on the workspace)
 
 
@@ -472,6 +473,7 @@ class Watch(Construct):
                 name=props.alert_names("service-health"), resource_group=props.resource_group,
                 action_group=self.alerting, subscription_id=props.subscription_id,
                 locations=props.service_health_locations,
+                services=props.service_health_services,
                 description="Azure Service Health: incidents and maintenance in any hub region (or Global)",
             ))
         for short, description, query in props.log_alerts:
