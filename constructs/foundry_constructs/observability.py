@@ -104,9 +104,6 @@ class DiagnosticTarget(enum.Enum):
     STORAGE_BLOB_SERVICE = DiagnosticProfile(
         "Microsoft.Storage/storageAccounts/blobServices", ("allLogs",), ("Transaction",), True
     )  # <account id>/blobServices/default; StorageBlobLogs table
-    TRAFFIC_MANAGER = DiagnosticProfile(
-        "Microsoft.Network/trafficManagerProfiles", ("allLogs",), ("AllMetrics",), False
-    )  # ProbeHealthStatusEvents goes to AzureDiagnostics
 
 
 @dataclass(frozen=True, kw_only=True)
