@@ -275,3 +275,11 @@ def test_sandbox_mode_is_public_and_says_so_once(tmp_path):
     for stack in ("fraud-prod-shared", "fraud-prod-eastus"):
         locks = sandbox.resources(stack, "azurerm_management_lock").values()
         assert len(locks) >= 2 and all(lk["lock_level"] == "CanNotDelete" for lk in locks)
+
+
+def test_determinism_holds_beyond_the_default(tmp_path, three_region_synth):
+    """Three regions, another order of work: the same bytes again, from another directory."""
+    again = synth_config(DEFAULT_CONFIG, tmp_path / "elsewhere" / "out", **{"regions.secondaries": ["westus2", "westus"]})
+    for rel in sorted(p.relative_to(three_region_synth.outdir) for p in three_region_synth.outdir.rglob("*") if p.is_file()):
+        assert (three_region_synth.outdir / rel).read_bytes() == (again.outdir / rel).read_bytes(), rel
+        assert str(tmp_path) not in (again.outdir / rel).read_text()
