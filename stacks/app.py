@@ -11,7 +11,7 @@ from __future__ import annotations
 from cdktf import App
 
 from app.config import PlatformConfig
-from foundry_constructs.tagging import apply_tag_defaults
+from foundry_constructs.tagging import default_tags
 from stacks.region import RegionStack
 from stacks.routing import RoutingStack
 from stacks.shared import SharedStack
@@ -20,10 +20,10 @@ from stacks.shared import SharedStack
 def build_app(cfg: PlatformConfig, outdir: str) -> App:
     """The shared stack, one RegionStack per hub region (primary first) and, with routing, the routing stack."""
     app = App(outdir=outdir, skip_validation=False, stack_traces=False)
-    shared = SharedStack(app, cfg)
-    stacks = [shared, *(RegionStack(app, cfg, location, shared) for location in cfg.hub_regions)]
-    if cfg.routing is not None:
-        stacks.append(RoutingStack(app, cfg))
-    for stack in stacks:  # once complete: every resource gets the platform's tags as defaults
-        apply_tag_defaults(stack, cfg.resource_tags)
+    with default_tags(cfg.resource_tags):  # every taggable resource gets the platform's tags as defaults
+        shared = SharedStack(app, cfg)
+        for location in cfg.hub_regions:
+            RegionStack(app, cfg, location, shared)
+        if cfg.routing is not None:
+            RoutingStack(app, cfg)
     return app

@@ -15,7 +15,13 @@ from typing import Any
 
 import pytest
 
+from app.synth import use_supported_node
+
 ROOT = Path(__file__).resolve().parents[1]
+
+# Before any test module imports cdktf: jsii starts Node once per session, with the pinned Node and
+# the provider loading hook (foundry_constructs/azurerm.py), as `main.py synth` does.
+use_supported_node()
 DEFAULT_CONFIG = ROOT / "config" / "default.yaml"
 
 

@@ -1,17 +1,27 @@
-"""Guards for the fast provider loading in foundry_constructs/azurerm.py.
+"""Guards for the fast provider loading in foundry_constructs/azurerm.py and azurerm_hook.cjs.
 
 If a bindings upgrade changes the package layout so the technique no longer
-applies, these fail: the stub must be what ``sys.modules`` holds, only a few
-submodules may be loaded, and every class the app uses, including objects that
-JavaScript hands back, must work.
+applies, these fail: on the Python side the stub must be what ``sys.modules``
+holds and only a few submodules may be loaded; on the Node side the hook must
+rewrite every line of the package index and Node may load only a few
+submodules. Every class the app uses, including objects that JavaScript hands
+back, must work, and the output must be byte-identical to an eager load.
 """
 
+import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _python_submodules() -> int:
+    spec = importlib.util.find_spec("cdktf_cdktf_provider_azurerm")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return sum(1 for p in folder.iterdir() if p.is_dir() and not p.name.startswith("_"))
 
 PROBE = r"""
 import json, sys
@@ -44,10 +54,21 @@ print(json.dumps({
 
 
 def test_fast_loading_applies_and_everything_the_app_uses_works(tmp_path):
+    report = tmp_path / "hook.jsonl"
+    env = {**os.environ, "FOUNDRY_AZURERM_HOOK_REPORT": str(report)}
+    env.pop("NODE_OPTIONS", None)
     r = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path / "out")], cwd=ROOT, capture_output=True,
-                       text=True, timeout=300)
+                       text=True, timeout=300, env=env)
     assert r.returncode == 0, r.stderr
     got = json.loads(r.stdout.strip().splitlines()[-1])
+    # Node side: the index was rewritten, every export of it lazy, and Node loaded only what the app builds
+    events = [json.loads(line) for line in report.read_text().splitlines()]
+    index = [e for e in events if e["event"] == "index"]
+    assert len(index) == 1, events[:5]
+    assert index[0]["rewritten"] == _python_submodules() > 1500
+    loads = sorted({e["file"].split("/")[0] for e in events if e["event"] == "load"})
+    assert 0 < len(loads) <= len(got["loaded"]) - 1, loads  # Python's list also holds _jsii
+    assert "container-registry" in loads and "aadb2c-directory" not in loads
     assert got["stub"] is True, "the bindings were not loaded through the fast path"
     assert got["full_package_loaded"] is False
     assert "_jsii" in got["loaded"] and "ai_foundry" in got["loaded"]
@@ -68,3 +89,47 @@ def test_unknown_submodule_is_a_clear_attribute_error():
         assert "no_such_resource" in str(e)
     else:  # pragma: no cover
         raise AssertionError("expected AttributeError")
+
+
+EAGER = r"""
+import os, sys
+sys.path.insert(0, ".")
+import foundry_constructs.azurerm as azurerm
+azurerm.install_node_hook = lambda: None        # the same program, without the Node hook
+from app.config import load_config
+from app.synth import use_supported_node
+use_supported_node()
+assert azurerm.NODE_HOOK.name not in os.environ["NODE_OPTIONS"]
+from stacks.app import build_app
+build_app(load_config("config/default.yaml"), sys.argv[1]).synth()
+"""
+
+
+def test_output_is_byte_identical_to_an_eager_node_load(default_synth, tmp_path):
+    """The lazy index changes when Node loads code, never what is synthesized."""
+    from foundry_constructs import azurerm
+
+    assert azurerm.NODE_HOOK.name in os.environ["NODE_OPTIONS"]  # conftest: default_synth ran hooked
+    report = tmp_path / "hook.jsonl"
+    env = {**os.environ, "NODE_OPTIONS": "", "FOUNDRY_AZURERM_HOOK_REPORT": str(report)}
+    eager = tmp_path / "eager"
+    r = subprocess.run([sys.executable, "-c", EAGER, str(eager)], cwd=ROOT, capture_output=True, text=True,
+                       timeout=300, env=env)
+    assert r.returncode == 0, r.stderr
+    assert not report.exists(), "the eager run was hooked after all"
+    ours = sorted(p.relative_to(default_synth.outdir) for p in default_synth.outdir.rglob("*") if p.is_file())
+    theirs = sorted(p.relative_to(eager) for p in eager.rglob("*") if p.is_file())
+    assert ours == theirs
+    for rel in ours:
+        assert (default_synth.outdir / rel).read_bytes() == (eager / rel).read_bytes(), rel
+
+
+def test_node_hook_path_survives_spaces_and_is_added_once(monkeypatch, tmp_path):
+    from foundry_constructs import azurerm
+
+    hook = tmp_path / "a dir" / "azurerm_hook.cjs"
+    monkeypatch.setattr(azurerm, "NODE_HOOK", hook)
+    monkeypatch.setenv("NODE_OPTIONS", "--max-old-space-size=4096")
+    azurerm.install_node_hook()
+    azurerm.install_node_hook()
+    assert os.environ["NODE_OPTIONS"] == f'--max-old-space-size=4096 --require "{hook}"'

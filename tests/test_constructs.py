@@ -12,7 +12,7 @@ from foundry_constructs.interfaces import Grant, Lock
 from foundry_constructs.key_vault import KeyVaultProps, ProtectedKeyVault
 from foundry_constructs.registry import GeoReplicatedRegistry, Replica, RegistryProps
 from foundry_constructs.storage import ProtectedStorageAccount, StorageProps
-from foundry_constructs.tagging import apply_tag_defaults
+from foundry_constructs.tagging import default_tags
 
 
 
@@ -118,16 +118,33 @@ def test_rejects_min_nodes_over_max():
 
 
 def test_tag_defaults_fill_in_and_never_overwrite():
-    stack, rg = new_stack()
-    resource_group.ResourceGroup(stack, "own", name="rg-own", location="eastus", tags={"owner": "me"})
-    lock = ProtectedKeyVault(stack, "kv", KeyVaultProps(name="kv-t", location="eastus", resource_group=rg,
-                                                        tenant_id="t")).lock  # a resource without tags
-    assert apply_tag_defaults(stack, {"owner": "platform", "environment": "prod"}) == 3
+    with default_tags({"owner": "platform", "environment": "prod"}):
+        stack, rg = new_stack()
+        resource_group.ResourceGroup(stack, "own", name="rg-own", location="eastus", tags={"owner": "me"})
+        lock = ProtectedKeyVault(stack, "kv", KeyVaultProps(name="kv-t", location="eastus", resource_group=rg,
+                                                            tenant_id="t")).lock  # a resource without tags
+    resource_group.ResourceGroup(stack, "after", name="rg-after", location="eastus")  # outside: no defaults
     doc = synth(stack)
     assert "tags" not in doc["resource"]["azurerm_management_lock"][lock.friendly_unique_id]
     groups = doc["resource"]["azurerm_resource_group"]
     assert groups["rg"]["tags"] == {"owner": "platform", "environment": "prod"}
     assert groups["own"]["tags"] == {"owner": "me", "environment": "prod"}
+    assert "tags" not in groups["after"]
+    vaults = doc["resource"]["azurerm_key_vault"]
+    assert all(v["tags"] == {"owner": "platform", "environment": "prod"} for v in vaults.values())
+
+
+def test_reference_attributes_are_asked_once_and_stay_settable():
+    """The loader keeps the first ``id``/``name`` token of a resource; setters still work."""
+    stack, rg = new_stack()
+    assert rg.name is rg.name and rg.id is rg.id
+    assert rg.name.startswith("${TfToken[")
+    rg.name = "rg-renamed"  # the input setter is untouched
+    assert rg.name_input == "rg-renamed"
+    other = resource_group.ResourceGroup(stack, "other", name="rg-other", location="eastus")
+    assert other.name != rg.name
+    doc = synth(stack)
+    assert doc["resource"]["azurerm_resource_group"]["rg"]["name"] == "rg-renamed"
 
 
 def test_lock_shape_is_shared():

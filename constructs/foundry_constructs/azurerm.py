@@ -22,20 +22,50 @@ process), it is used as it is. ``tests/test_azurerm_loader.py`` fails if the
 technique stops applying after a bindings upgrade (the stub is not used, or
 too many submodules get loaded), and synthesizes every class the app uses.
 
+The same tax exists a second time on the Node side: when jsii loads the
+package, Node runs its ``lib/index.js``, which ``require``s all ~1,530
+JavaScript submodules (185 MB of source, about 2.5 s). ``install_node_hook()``
+puts ``azurerm_hook.cjs`` (beside this file) into ``NODE_OPTIONS`` before jsii
+starts Node; that hook makes those ``require`` calls lazy. It must run before
+anything imports ``constructs`` or ``cdktf`` (``app.synth.use_supported_node``
+calls it). Without it, or on a Node older than 22.15, everything still works,
+only slower.
+
 This is also the seam for a later move to the CDK Terrain fork
 (``cdktn-provider-azurerm``): the package name is in one place.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
+import json
+import os
 import sys
 import types
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
 PACKAGE = "cdktf_cdktf_provider_azurerm"
 STUB_MARKER = "__foundry_lazy_stub__"
+PREPARED_MARKER = "__foundry_prepared__"
+REFERENCE_ATTRIBUTES = ("id", "name")
+NODE_HOOK = Path(__file__).with_name("azurerm_hook.cjs")
+
+
+def install_node_hook() -> None:
+    """Add ``--require <azurerm_hook.cjs>`` to ``NODE_OPTIONS`` (once) for the Node that jsii starts.
+
+    Example::
+
+        install_node_hook()   # then: import cdktf ...
+    """
+    options = os.environ.get("NODE_OPTIONS", "")
+    if NODE_HOOK.name in options:
+        return
+    # NODE_OPTIONS splits on spaces; a double-quoted string may hold any path (JSON escapes suit it).
+    os.environ["NODE_OPTIONS"] = f"{options} --require {json.dumps(str(NODE_HOOK), ensure_ascii=False)}".strip()
 
 
 def _package() -> types.ModuleType:
@@ -59,7 +89,50 @@ def _package() -> types.ModuleType:
 def load(name: str) -> types.ModuleType:
     """Import one provider submodule (``"container_registry"``) without its siblings."""
     _package()
-    return importlib.import_module(f"{PACKAGE}.{name}")
+    module = importlib.import_module(f"{PACKAGE}.{name}")
+    if not getattr(module, PREPARED_MARKER, False):
+        _prepare(module)
+        setattr(module, PREPARED_MARKER, True)
+    return module
+
+
+def _prepare(module: types.ModuleType) -> None:
+    """Fit the resource classes of one submodule for fewer Python<->Node round trips.
+
+    - ``id`` and ``name`` are asked for again and again (``rg.name`` for every
+      resource in a group): each ask costs a round trip and returns a new token
+      for the same reference (``${azurerm_resource_group.x.name}``). The first
+      token is kept on the instance and handed out again; the setter is kept.
+    - Taggable resources get the platform's default tags (``tagging.default_tags``)
+      in the call that creates them, not with a get and a set afterwards.
+    """
+    from cdktf import TerraformResource
+
+    from foundry_constructs.tagging import with_default_tags
+
+    for cls in list(vars(module).values()):
+        if not (isinstance(cls, type) and issubclass(cls, TerraformResource) and cls.__module__ == module.__name__):
+            continue
+        for attr in REFERENCE_ATTRIBUTES:
+            prop = cls.__dict__.get(attr)
+            if isinstance(prop, property) and prop.fget is not None:
+                setattr(cls, attr, property(_kept(prop.fget, attr), prop.fset, prop.fdel, prop.__doc__))
+        if "tags_input" in cls.__dict__:
+            cls.__init__ = with_default_tags(cls.__init__)
+
+
+def _kept(getter: Callable[[Any], Any], attr: str) -> Callable[[Any], Any]:
+    slot = f"_foundry_ref_{attr}"
+
+    @functools.wraps(getter)
+    def get(self: Any) -> Any:
+        try:
+            return self.__dict__[slot]
+        except KeyError:
+            value = self.__dict__[slot] = getter(self)
+            return value
+
+    return get
 
 
 def uses_stub() -> bool:

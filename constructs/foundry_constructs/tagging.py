@@ -1,37 +1,59 @@
-"""The platform's tags on every taggable resource of a scope, as defaults.
+"""The platform's tags on every taggable resource, as defaults.
 
 Example::
 
-    from foundry_constructs.tagging import apply_tag_defaults
+    from foundry_constructs.tagging import default_tags
 
-    stack = SharedStack(app, cfg)                 # build everything first
-    apply_tag_defaults(stack, {"owner": "ai-platform@contoso.com"})
+    with default_tags({"owner": "ai-platform@contoso.com"}):
+        stack = SharedStack(app, cfg)             # every taggable resource built here gets them
 
-A tag a construct set itself is never overwritten: defaults fill in, they do
-not override. Only resources whose schema has ``tags`` are touched, and
-nothing is created.
+A tag a construct sets itself is never overwritten: defaults fill in, they do
+not override. Only resources whose schema has ``tags`` get them; nothing is
+created.
 
-Why a function and not a cdktf Aspect: an Aspect is visited from Node.js, one
-callback into Python for every construct of the tree (about 270 in the default
-app), which cost ~0.25 s of a ~4 s synth. Walking the finished tree once from
-Python does the same work with one call plus two per taggable resource. Call
-it after the scope is complete: resources added later are not tagged.
+How: ``foundry_constructs.azurerm`` wraps the constructor of every taggable
+resource class it loads with ``with_default_tags``, so the tags travel in the
+call that creates the resource. Not a cdktf Aspect: an Aspect is visited from
+Node.js, one callback into Python per construct (~0.25 s of a synth), and
+setting tags after the fact costs two Python<->Node round trips per resource.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+import contextlib
+import functools
+from contextvars import ContextVar
+from typing import Any, Callable, Iterator, Mapping
 
-from cdktf import TerraformResource
-from constructs import IConstruct
+_DEFAULTS: ContextVar[Mapping[str, str]] = ContextVar("foundry_default_tags", default={})
 
 
-def apply_tag_defaults(scope: IConstruct, tags: Mapping[str, str]) -> int:
-    """Merge ``tags`` under the tags each taggable resource in ``scope`` already has; return how many."""
-    defaults = dict(tags)
-    tagged = 0
-    for node in scope.node.find_all():
-        if isinstance(node, TerraformResource) and hasattr(type(node), "tags_input"):
-            node.tags = {**defaults, **(node.tags_input or {})}
-            tagged += 1
-    return tagged
+@contextlib.contextmanager
+def default_tags(tags: Mapping[str, str]) -> Iterator[None]:
+    """Within the block, every taggable resource created gets ``tags`` under its own."""
+    token = _DEFAULTS.set(dict(tags))
+    try:
+        yield
+    finally:
+        _DEFAULTS.reset(token)
+
+
+def merged(own: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    """``own`` tags over the current defaults (``None`` when there are neither)."""
+    defaults = _DEFAULTS.get()
+    if not defaults:
+        return own
+    return {**defaults, **(own or {})}
+
+
+def with_default_tags(init: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a resource constructor (keyword argument ``tags``) so it merges the current defaults."""
+    if getattr(init, "__foundry_tagged__", False):
+        return init
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, tags: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        init(self, *args, tags=merged(tags), **kwargs)
+
+    __init__.__foundry_tagged__ = True  # type: ignore[attr-defined]
+    return __init__
