@@ -66,6 +66,7 @@ def test_fast_loading_applies_and_everything_the_app_uses_works(tmp_path):
     index = [e for e in events if e["event"] == "index"]
     assert len(index) == 1, events[:5]
     assert index[0]["rewritten"] == _python_submodules() > 1500
+    assert [e["rewritten"] for e in events if e["event"] == "stack-trace"] == [True]
     loads = sorted({e["file"].split("/")[0] for e in events if e["event"] == "load"})
     assert 0 < len(loads) <= len(got["loaded"]) - 1, loads  # Python's list also holds _jsii
     assert "container-registry" in loads and "aadb2c-directory" not in loads

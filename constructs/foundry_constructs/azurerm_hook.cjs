@@ -1,28 +1,36 @@
 'use strict';
 /*
- * The Node half of azurerm.py: makes the azurerm bindings' JavaScript index lazy.
+ * The Node half of azurerm.py: two rewrites of library code, as Node loads it, that cut synth time.
  *
  * Example (azurerm.py does this for you, before jsii starts Node):
  *
  *     NODE_OPTIONS="--require /path/to/azurerm_hook.cjs" python main.py synth
  *
- * Why: when jsii loads @cdktf/provider-azurerm, Node runs its lib/index.js, which is 1,527 lines of
- * `exports.containerRegistry = require("./container-registry");`. Node then reads and compiles 185 MB
- * of JavaScript for ~1,500 resources the app never builds: about 2.5 s of every synth on a 2-core
- * machine. This hook (module.registerHooks, Node >= 22.15) rewrites exactly those lines, as Node loads
- * that one file, into getters that require the submodule on first use. jsii finds a class by walking
- * the package's exports (`closure.containerRegistry.ContainerRegistry`), so it sees the same objects;
- * the synthesized JSON is byte-identical (tests/test_azurerm_loader.py).
+ * 1. The azurerm bindings' index, made lazy. When jsii loads @cdktf/provider-azurerm, Node runs its
+ *    lib/index.js: 1,527 lines of `exports.containerRegistry = require("./container-registry");`.
+ *    Node then reads and compiles 185 MB of JavaScript for ~1,500 resources the app never builds:
+ *    about 2.5 s of every synth on a 2-core machine. Exactly those lines become getters that require
+ *    the submodule on first use (and then stay a plain property). jsii finds a class by walking the
+ *    package's exports (`closure.containerRegistry.ContainerRegistry`), so it sees the same objects.
+ * 2. No JavaScript creation stack for every cdktf token. cdktf records a full stack trace
+ *    (Error.stackTraceLimit = MAX_SAFE_INTEGER) each time it creates a token or a computed attribute,
+ *    only to print it if that token later fails to resolve. Under jsii that stack shows the jsii
+ *    kernel's frames, never the Python line that made the token; capturing it costs ~0.3 s of an
+ *    8-region synth. cdktf's captureStackTrace() returns [] instead (its "no stack" answer).
  *
- * Anything else passes through untouched. On a Node without registerHooks the hook does nothing and
- * the package loads eagerly (slower, same output). FOUNDRY_AZURERM_HOOK_REPORT=<file> appends one JSON
- * line per event (the rewrite, each submodule loaded) for the tests that guard the technique.
+ * The synthesized JSON is byte-identical with and without this hook (tests/test_azurerm_loader.py).
+ * Anything else passes through untouched; a file that no longer has the expected shape is left as
+ * it is (the report says so). On a Node without module.registerHooks (< 22.15) the hook does
+ * nothing: slower, same output. FOUNDRY_AZURERM_HOOK_REPORT=<file> appends one JSON line per event
+ * (each rewrite, each provider submodule loaded) for the tests that guard the technique.
  */
 const mod = require('node:module');
 const fs = require('node:fs');
 
-const PACKAGE_LIB = '/node_modules/@cdktf/provider-azurerm/lib/';
+const PROVIDER_LIB = '/node_modules/@cdktf/provider-azurerm/lib/';
 const EXPORT_LINE = /^exports\.([A-Za-z_$][\w$]*) = require\("(\.\/[a-z0-9-]+)"\);$/;
+const STACK_TRACE = '/node_modules/cdktf/lib/tokens/private/stack-trace.js';
+const STACK_TRACE_EXPORT = 'exports.captureStackTrace = captureStackTrace;';
 const REPORT = process.env.FOUNDRY_AZURERM_HOOK_REPORT;
 
 function report(event) {
@@ -36,28 +44,38 @@ function lazyIndex(source) {
     if (m === null) return line;
     rewritten += 1;
     const [, name, path] = m;
-    return `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, configurable: true, `
-      + `get() { return require(${JSON.stringify(path)}); } });`;
+    const key = JSON.stringify(name);
+    return `Object.defineProperty(exports, ${key}, { enumerable: true, configurable: true, get() { `
+      + `const m = require(${JSON.stringify(path)}); `
+      + `Object.defineProperty(exports, ${key}, { value: m, enumerable: true, configurable: true, writable: true }); `
+      + 'return m; } });';
   });
   return { source: lines.join('\n'), rewritten };
 }
 
+function load(url, context, nextLoad) {
+  const result = nextLoad(url, context);
+  if (url.endsWith(STACK_TRACE)) {
+    const source = String(result.source);
+    const rewritten = source.includes(STACK_TRACE_EXPORT);
+    report({ event: 'stack-trace', rewritten });
+    if (!rewritten) return result;
+    return { ...result, source: `${source}\nexports.captureStackTrace = function captureStackTrace() { return []; };\n` };
+  }
+  const at = url.indexOf(PROVIDER_LIB);
+  if (at === -1) return result;
+  const file = url.slice(at + PROVIDER_LIB.length);
+  if (file !== 'index.js') {
+    report({ event: 'load', file });
+    return result;
+  }
+  const { source, rewritten } = lazyIndex(String(result.source));
+  report({ event: 'index', rewritten, node: process.version });
+  return { ...result, source };
+}
+
 if (typeof mod.registerHooks === 'function') {
-  mod.registerHooks({
-    load(url, context, nextLoad) {
-      const result = nextLoad(url, context);
-      const at = url.indexOf(PACKAGE_LIB);
-      if (at === -1) return result;
-      const file = url.slice(at + PACKAGE_LIB.length);
-      if (file !== 'index.js') {
-        report({ event: 'load', file });
-        return result;
-      }
-      const { source, rewritten } = lazyIndex(String(result.source));
-      report({ event: 'index', rewritten, node: process.version });
-      return { ...result, source };
-    },
-  });
+  mod.registerHooks({ load });
 } else {
   report({ event: 'unsupported', node: process.version });
 }
