@@ -52,7 +52,7 @@ def run(cmd: list[str]) -> tuple[float, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     out = Path(tempfile.mkdtemp(prefix="bench-"))
     cases = {

@@ -32,9 +32,12 @@ must run before anything imports ``constructs`` or ``cdktf``
 (``app.synth.use_supported_node`` calls it). Without it, or on a Node older
 than 22.15, everything still works, only slower.
 
-Round trips between Python and Node (~0.3-1 ms each) are the rest of the cost:
-``load`` fits each resource class it hands out so that ``id``/``name`` tokens
-are fetched once per resource and default tags travel in the create call.
+Round trips between Python and Node (~0.3-1 ms each) and jsii's Python side
+are the rest of the cost. ``load`` fits each resource class it hands out so
+that ``id``/``name`` tokens are fetched once per resource and default tags
+travel in the create call; and every jsii-generated module (the provider's,
+``cdktf``, ``constructs``) keeps its runtime type checks but works out each
+signature's type hints once instead of on every call (``_KeptHints``).
 
 This is also the seam for a later move to the CDK Terrain fork
 (``cdktn-provider-azurerm``): the package name is in one place.
@@ -49,6 +52,7 @@ import json
 import os
 import sys
 import types
+import typing
 from pathlib import Path
 from typing import Any, Callable
 
@@ -88,6 +92,8 @@ def _package() -> types.ModuleType:
     except BaseException:
         del sys.modules[PACKAGE]
         raise
+    for name in ("constructs", "cdktf"):  # imported by _jsii: the other jsii-generated modules the app calls
+        _keep_type_hints(sys.modules[name])
     return stub
 
 
@@ -115,6 +121,7 @@ def _prepare(module: types.ModuleType) -> None:
 
     from foundry_constructs.tagging import with_default_tags
 
+    _keep_type_hints(module)
     for cls in list(vars(module).values()):
         if not (isinstance(cls, type) and issubclass(cls, TerraformResource) and cls.__module__ == module.__name__):
             continue
@@ -124,6 +131,42 @@ def _prepare(module: types.ModuleType) -> None:
                 setattr(cls, attr, property(_kept(prop.fget, attr), prop.fset, prop.fdel, prop.__doc__))
         if "tags_input" in cls.__dict__:
             cls.__init__ = with_default_tags(cls.__init__)
+
+
+class _KeptHints(types.ModuleType):
+    """``typing`` as a jsii-generated module sees it, with ``get_type_hints`` worked out once per function.
+
+    Every generated method starts with ``typing.get_type_hints(<stub>)`` and
+    then checks its arguments against the result. The hints of a stub are
+    fixed once its module is imported, so the first answer is kept: the checks
+    still run, about 20% of the Python-side time of building a resource goes.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("typing", "typing, with get_type_hints kept per function")
+        self._hints: dict[Any, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(typing, name)
+
+    def get_type_hints(self, obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:
+            return typing.get_type_hints(obj, *args, **kwargs)
+        try:
+            return self._hints[obj]
+        except KeyError:
+            hints = self._hints[obj] = typing.get_type_hints(obj)
+            return hints
+
+
+_KEPT_HINTS = _KeptHints()
+
+
+def _keep_type_hints(module: types.ModuleType) -> None:
+    # jsii modules end with publication.publish(): the names the methods use live on ``_private``.
+    private = getattr(module, "_private", module)
+    if getattr(private, "typing", None) is typing and callable(getattr(private, "check_type", None)):
+        private.typing = _KEPT_HINTS  # type: ignore[attr-defined]
 
 
 def _kept(getter: Callable[[Any], Any], attr: str) -> Callable[[Any], Any]:
