@@ -9,7 +9,6 @@ back, must work, and the output must be byte-identical to an eager load.
 """
 
 import importlib.util
-import shutil
 import json
 import os
 import subprocess
@@ -126,15 +125,39 @@ def test_output_is_byte_identical_to_an_eager_node_load(default_synth, tmp_path)
         assert (default_synth.outdir / rel).read_bytes() == (eager / rel).read_bytes(), rel
 
 
-def test_node_hook_path_survives_spaces_and_is_added_once(monkeypatch, tmp_path):
+def test_node_hook_path_survives_spaces_and_quotes_and_is_added_once(monkeypatch, tmp_path):
+    """Node itself reads the option back: the hook at an awkward path loads (its report says so)."""
     from foundry_constructs import azurerm
 
-    hook = tmp_path / "a dir" / "azurerm_hook.cjs"
+    hook = tmp_path / 'a dir "quoted" \\ é' / "azurerm_hook.cjs"
+    hook.parent.mkdir()
+    hook.write_bytes(azurerm.NODE_HOOK.read_bytes())
     monkeypatch.setattr(azurerm, "NODE_HOOK", hook)
     monkeypatch.setenv("NODE_OPTIONS", "--max-old-space-size=4096")
     azurerm.install_node_hook()
     azurerm.install_node_hook()
-    assert os.environ["NODE_OPTIONS"] == f'--max-old-space-size=4096 --require "{hook}"'
+    options = os.environ["NODE_OPTIONS"]
+    assert options.startswith("--max-old-space-size=4096 --require ") and options.count("--require") == 1
+    report = tmp_path / "hook.jsonl"
+    # the hook reports only what it rewrites; requiring cdktf's stack-trace file is the smallest proof it runs
+    stack_trace = tmp_path / "node_modules" / "cdktf" / "lib" / "tokens" / "private" / "stack-trace.js"
+    stack_trace.parent.mkdir(parents=True)
+    stack_trace.write_text("exports.captureStackTrace = captureStackTrace;\nfunction captureStackTrace() { return ['x']; }\n")
+    r = subprocess.run([_node(), "-e", f"console.log(require({json.dumps(str(stack_trace))}).captureStackTrace().length)"],
+                       capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "FOUNDRY_AZURERM_HOOK_REPORT": str(report)})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "0"  # rewritten: no stack
+    assert [json.loads(line)["event"] for line in report.read_text().splitlines()] == ["stack-trace"]
+
+
+def test_missing_node_hook_is_never_put_in_node_options(monkeypatch, tmp_path):
+    from foundry_constructs import azurerm
+
+    monkeypatch.setattr(azurerm, "NODE_HOOK", tmp_path / "gone.cjs")
+    monkeypatch.setenv("NODE_OPTIONS", "")
+    azurerm.install_node_hook()
+    assert os.environ["NODE_OPTIONS"] == ""
 
 
 def _node() -> str:
@@ -193,20 +216,19 @@ def test_node_hook_makes_the_provider_index_lazy(tmp_path):
 
 
 def test_node_hook_is_inert_without_module_hooks(tmp_path):
-    """On a Node without module.registerHooks (< 22.15) the hook only says so; the package loads eagerly."""
+    """On a Node without module.registerHooks (< 22.15) the hook only says so and changes nothing."""
     from foundry_constructs import azurerm
 
-    probe = "console.log(typeof require('node:module').registerHooks)"
-    for i, node in enumerate(sorted({_node(), shutil.which("node")} - {None})):
-        report = tmp_path / f"node-{i}.jsonl"
-        r = subprocess.run([node, "--require", str(azurerm.NODE_HOOK), "-e", probe], capture_output=True, text=True,
-                           timeout=60, env={**os.environ, "NODE_OPTIONS": "", "FOUNDRY_AZURERM_HOOK_REPORT": str(report)})
-        assert r.returncode == 0, r.stderr
-        events = report.read_text().splitlines() if report.exists() else []
-        if r.stdout.strip() == "function":
-            assert events == []
-        else:
-            assert [json.loads(e)["event"] for e in events] == ["unsupported"]
+    _fake_provider(tmp_path)
+    report = tmp_path / "hook.jsonl"
+    probe = (f"const m = require('node:module'); delete m.registerHooks; require({json.dumps(str(azurerm.NODE_HOOK))});"
+             + HOOK_PROBE)
+    r = subprocess.run([_node(), "-e", probe, str(tmp_path)], capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "NODE_OPTIONS": "", "FOUNDRY_AZURERM_HOOK_REPORT": str(report)})
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert got["before"] == 3 and not got["lazy"]  # eager, as the package ships
+    assert [json.loads(e)["event"] for e in report.read_text().splitlines()] == ["unsupported"]
 
 
 def test_type_hints_are_kept_and_argument_checks_still_run():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.construct_support import new_stack, only, synth
-from foundry_constructs.azurerm import resource_group
+from foundry_constructs.azurerm import management_lock, resource_group
 from foundry_constructs.compute import ClusterProps, ComputeCluster
 from foundry_constructs.interfaces import Grant, Lock
 from foundry_constructs.key_vault import KeyVaultProps, ProtectedKeyVault
@@ -132,6 +132,37 @@ def test_tag_defaults_fill_in_and_never_overwrite():
     assert "tags" not in groups["after"]
     vaults = doc["resource"]["azurerm_key_vault"]
     assert all(v["tags"] == {"owner": "platform", "environment": "prod"} for v in vaults.values())
+
+
+def test_nested_tag_defaults_add_to_the_outer_ones_and_list_tags_are_left_alone():
+    from foundry_constructs import azurerm
+
+    named_value = azurerm.load("api_management_named_value")  # one of two azurerm resources whose tags are a list
+    assert not azurerm._has_map_tags(named_value.ApiManagementNamedValue)
+    assert azurerm._has_map_tags(resource_group.ResourceGroup)
+    with default_tags({"owner": "platform", "environment": "prod"}):
+        with default_tags({"environment": "dev", "team": "fraud"}):
+            stack, _ = new_stack()
+        named_value.ApiManagementNamedValue(stack, "nv", name="nv", resource_group_name="rg", api_management_name="apim",
+                                            display_name="nv", value="v", tags=["a"])
+    doc = synth(stack)
+    assert doc["resource"]["azurerm_resource_group"]["rg"]["tags"] == {"owner": "platform", "environment": "dev",
+                                                                        "team": "fraud"}
+    assert doc["resource"]["azurerm_api_management_named_value"]["nv"]["tags"] == ["a"]
+
+
+def test_kept_reference_follows_for_each():
+    """A token kept before ``for_each`` is set would miss the ``.*``: setting ``for_each`` forgets it."""
+    from cdktf import TerraformIterator
+
+    stack, rg = new_stack()
+    before = rg.id
+    rg.for_each = TerraformIterator.from_list(["a", "b"])
+    after = rg.id
+    assert after is not before and after is rg.id
+    lock = management_lock.ManagementLock(stack, "l", name="l", scope=after, lock_level="CanNotDelete")
+    doc = synth(stack)
+    assert doc["resource"]["azurerm_management_lock"][lock.friendly_unique_id]["scope"] == "${azurerm_resource_group.rg.*.id}"
 
 
 def test_reference_attributes_are_asked_once_and_stay_settable():

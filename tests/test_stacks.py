@@ -142,7 +142,7 @@ def test_everything_taggable_is_tagged(default_synth, default_cfg):
                 continue
             module = azurerm.load(rtype.removeprefix("azurerm_"))
             cls = next(v for k, v in vars(module).items() if isinstance(v, type) and getattr(v, "TF_RESOURCE_TYPE", None) == rtype)
-            taggable = hasattr(cls, "tags_input")
+            taggable = azurerm._has_map_tags(cls)
             for rid, res in resources.items():
                 if taggable:
                     checked += 1

@@ -45,10 +45,11 @@ This is also the seam for a later move to the CDK Terrain fork
 
 from __future__ import annotations
 
+import collections.abc
 import functools
 import importlib
 import importlib.util
-import json
+import inspect
 import os
 import sys
 import types
@@ -70,11 +71,14 @@ def install_node_hook() -> None:
 
         install_node_hook()   # then: import cdktf ...
     """
-    options = os.environ.get("NODE_OPTIONS", "")
-    if NODE_HOOK.name in options:
+    if not NODE_HOOK.is_file():  # never hand Node a --require it cannot load: every Node would refuse to start
         return
-    # NODE_OPTIONS splits on spaces; a double-quoted string may hold any path (JSON escapes suit it).
-    os.environ["NODE_OPTIONS"] = f"{options} --require {json.dumps(str(NODE_HOOK), ensure_ascii=False)}".strip()
+    options = os.environ.get("NODE_OPTIONS", "")
+    # NODE_OPTIONS splits on spaces; in a double-quoted string Node reads \\ and \" as escapes, nothing else.
+    quoted = '"' + str(NODE_HOOK).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if quoted in options:
+        return
+    os.environ["NODE_OPTIONS"] = f"{options} --require {quoted}".strip()
 
 
 def _package() -> types.ModuleType:
@@ -114,8 +118,11 @@ def _prepare(module: types.ModuleType) -> None:
       resource in a group): each ask costs a round trip and returns a new token
       for the same reference (``${azurerm_resource_group.x.name}``). The first
       token is kept on the instance and handed out again; the setter is kept.
-    - Taggable resources get the platform's default tags (``tagging.default_tags``)
-      in the call that creates them, not with a get and a set afterwards.
+      A reference reads differently once ``for_each`` is set (``x.*.id``), so
+      setting ``for_each`` forgets the kept tokens.
+    - Taggable resources (``tags`` is a map) get the platform's default tags
+      (``tagging.default_tags``) in the call that creates them, not with a get
+      and a set afterwards.
     """
     from cdktf import TerraformResource
 
@@ -125,12 +132,27 @@ def _prepare(module: types.ModuleType) -> None:
     for cls in list(vars(module).values()):
         if not (isinstance(cls, type) and issubclass(cls, TerraformResource) and cls.__module__ == module.__name__):
             continue
+        kept = False
         for attr in REFERENCE_ATTRIBUTES:
             prop = cls.__dict__.get(attr)
             if isinstance(prop, property) and prop.fget is not None:
                 setattr(cls, attr, property(_kept(prop.fget, attr), prop.fset, prop.fdel, prop.__doc__))
-        if "tags_input" in cls.__dict__:
+                kept = True
+        if kept:
+            for_each = inspect.getattr_static(cls, "for_each")
+            cls.for_each = property(for_each.fget, _forgetting(for_each.fset), for_each.fdel, for_each.__doc__)
+        if _has_map_tags(cls):
             cls.__init__ = with_default_tags(cls.__init__)
+
+
+def _has_map_tags(cls: type) -> bool:
+    """True when the resource's ``tags`` argument is a map (two azurerm resources take a list)."""
+    prop = cls.__dict__.get("tags_input")
+    if not isinstance(prop, property) or prop.fget is None:
+        return False
+    hint = typing.get_type_hints(prop.fget).get("return")
+    args = typing.get_args(hint) or (hint,)  # Optional[Mapping[str, str]] -> (Mapping[str, str], None)
+    return any(typing.get_origin(a) is collections.abc.Mapping for a in args)
 
 
 class _KeptHints(types.ModuleType):
@@ -144,6 +166,8 @@ class _KeptHints(types.ModuleType):
 
     def __init__(self) -> None:
         super().__init__("typing", "typing, with get_type_hints kept per function")
+        # typing's public names, copied (no __getattr__ round per typing.cast / typing.Optional); not get_type_hints
+        self.__dict__.update({k: v for k, v in vars(typing).items() if not k.startswith("_") and k != "get_type_hints"})
         self._hints: dict[Any, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
@@ -167,6 +191,16 @@ def _keep_type_hints(module: types.ModuleType) -> None:
     private = getattr(module, "_private", module)
     if getattr(private, "typing", None) is typing and callable(getattr(private, "check_type", None)):
         private.typing = _KEPT_HINTS  # type: ignore[attr-defined]
+
+
+def _forgetting(setter: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+    @functools.wraps(setter)
+    def set_(self: Any, value: Any) -> None:
+        for attr in REFERENCE_ATTRIBUTES:
+            self.__dict__.pop(f"_foundry_ref_{attr}", None)
+        setter(self, value)
+
+    return set_
 
 
 def _kept(getter: Callable[[Any], Any], attr: str) -> Callable[[Any], Any]:

@@ -34,7 +34,12 @@ const STACK_TRACE_EXPORT = 'exports.captureStackTrace = captureStackTrace;';
 const REPORT = process.env.FOUNDRY_AZURERM_HOOK_REPORT;
 
 function report(event) {
-  if (REPORT) fs.appendFileSync(REPORT, `${JSON.stringify({ pid: process.pid, ...event })}\n`);
+  if (!REPORT) return;
+  try {
+    fs.appendFileSync(REPORT, `${JSON.stringify({ pid: process.pid, ...event })}\n`);
+  } catch {
+    // a report that cannot be written must never stop Node from loading code
+  }
 }
 
 function lazyIndex(source) {
@@ -55,7 +60,7 @@ function lazyIndex(source) {
 
 function load(url, context, nextLoad) {
   const result = nextLoad(url, context);
-  if (url.endsWith(STACK_TRACE)) {
+  if (url.endsWith(STACK_TRACE) && result.source != null) {
     const source = String(result.source);
     const rewritten = source.includes(STACK_TRACE_EXPORT);
     report({ event: 'stack-trace', rewritten });
@@ -69,9 +74,10 @@ function load(url, context, nextLoad) {
     report({ event: 'load', file });
     return result;
   }
+  if (result.source == null) return result;
   const { source, rewritten } = lazyIndex(String(result.source));
   report({ event: 'index', rewritten, node: process.version });
-  return { ...result, source };
+  return rewritten ? { ...result, source } : result;
 }
 
 if (typeof mod.registerHooks === 'function') {

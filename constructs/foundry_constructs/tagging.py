@@ -7,15 +7,17 @@ Example::
     with default_tags({"owner": "ai-platform@contoso.com"}):
         stack = SharedStack(app, cfg)             # every taggable resource built here gets them
 
-A tag a construct sets itself is never overwritten: defaults fill in, they do
-not override. Only resources whose schema has ``tags`` get them; nothing is
-created.
+A tag a construct passes itself is never overwritten: defaults fill in, they
+do not override. Only resources whose schema has a ``tags`` map get them;
+nothing is created. A nested block adds to (and may override) the outer one.
 
 How: ``foundry_constructs.azurerm`` wraps the constructor of every taggable
 resource class it loads with ``with_default_tags``, so the tags travel in the
-call that creates the resource. Not a cdktf Aspect: an Aspect is visited from
-Node.js, one callback into Python per construct (~0.25 s of a synth), and
-setting tags after the fact costs two Python<->Node round trips per resource.
+call that creates the resource. So the defaults are applied at construction:
+assigning ``resource.tags`` later replaces the whole map, defaults included.
+Not a cdktf Aspect: an Aspect is visited from Node.js, one callback into
+Python per construct (~0.25 s of a synth), and setting tags after the fact
+costs two Python<->Node round trips per resource.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ _DEFAULTS: ContextVar[Mapping[str, str]] = ContextVar("foundry_default_tags", de
 @contextlib.contextmanager
 def default_tags(tags: Mapping[str, str]) -> Iterator[None]:
     """Within the block, every taggable resource created gets ``tags`` under its own."""
-    token = _DEFAULTS.set(dict(tags))
+    token = _DEFAULTS.set({**_DEFAULTS.get(), **tags})
     try:
         yield
     finally:
