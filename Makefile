@@ -45,7 +45,7 @@ node_modules/.installed: package.json package-lock.json
 cli: $(VENV)/.runtime node_modules/.installed
 
 # The app's own bytecode, written once per change of its sources: where PYTHONDONTWRITEBYTECODE is
-# set (as on our CI machines), Python would otherwise recompile ~40 modules on every synth (~0.25 s).
+# set (as on this project's machines), Python would otherwise recompile ~40 modules on every synth (~0.25 s).
 SOURCES := $(wildcard app/*.py stacks/*.py constructs/foundry_constructs/*.py)
 $(VENV)/.bytecode: $(VENV)/.runtime $(SOURCES)
 	$(PY) -m compileall -q $(SOURCES)

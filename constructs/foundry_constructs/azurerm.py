@@ -161,7 +161,8 @@ class _KeptHints(types.ModuleType):
     Every generated method starts with ``typing.get_type_hints(<stub>)`` and
     then checks its arguments against the result. The hints of a stub are
     fixed once its module is imported, so the first answer is kept: the checks
-    still run, about 20% of the Python-side time of building a resource goes.
+    still run; re-evaluating every annotation on every call (~10% of jsii's
+    Python-side time per resource here) goes.
     """
 
     def __init__(self) -> None:
