@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 from app.config import PlatformConfig
+from app.one_core import one_core
 
 
 def use_supported_node() -> None:
@@ -61,7 +62,8 @@ def synthesize(cfg: PlatformConfig, outdir: str | os.PathLike[str]) -> list[str]
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the output is not secret
     try:
-        build_app(cfg, str(staging)).synth()
+        with one_core():  # jsii's Node is running now (cdktf is imported); see app.one_core
+            build_app(cfg, str(staging)).synth()
         manifest = json.loads((staging / "manifest.json").read_text())
         stacks = list(manifest["stacks"])
         _swap_in(staging, target)

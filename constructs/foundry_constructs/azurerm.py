@@ -32,12 +32,12 @@ must run before anything imports ``constructs`` or ``cdktf``
 (``app.synth.use_supported_node`` calls it). Without it, or on a Node older
 than 22.15, everything still works, only slower.
 
-Round trips between Python and Node (~0.3-1 ms each) and jsii's Python side
-are the rest of the cost. ``load`` fits each resource class it hands out so
-that ``id``/``name`` tokens are fetched once per resource and default tags
-travel in the create call; and every jsii-generated module (the provider's,
-``cdktf``, ``constructs``) keeps its runtime type checks but works out each
-signature's type hints once instead of on every call (``_KeptHints``).
+Round trips between Python and Node and jsii's Python side are the rest of
+the cost. ``load`` fits each resource class it hands out so that
+``id``/``name`` tokens are fetched once per resource and default tags travel
+in the create call, and hands every jsii-generated module (the provider's,
+``cdktf``, ``constructs``) to ``jsii_speed.fit`` (cheaper argument checks and
+struct reads, same results).
 
 This is also the seam for a later move to the CDK Terrain fork
 (``cdktn-provider-azurerm``): the package name is in one place.
@@ -56,6 +56,8 @@ import types
 import typing
 from pathlib import Path
 from typing import Any, Callable
+
+from foundry_constructs import jsii_speed
 
 PACKAGE = "cdktf_cdktf_provider_azurerm"
 STUB_MARKER = "__foundry_lazy_stub__"
@@ -97,7 +99,7 @@ def _package() -> types.ModuleType:
         del sys.modules[PACKAGE]
         raise
     for name in ("constructs", "cdktf"):  # imported by _jsii: the other jsii-generated modules the app calls
-        _keep_type_hints(sys.modules[name])
+        jsii_speed.fit(sys.modules[name])
     return stub
 
 
@@ -128,7 +130,7 @@ def _prepare(module: types.ModuleType) -> None:
 
     from foundry_constructs.tagging import with_default_tags
 
-    _keep_type_hints(module)
+    jsii_speed.fit(module)
     for cls in list(vars(module).values()):
         if not (isinstance(cls, type) and issubclass(cls, TerraformResource) and cls.__module__ == module.__name__):
             continue
@@ -153,45 +155,6 @@ def _has_map_tags(cls: type) -> bool:
     hint = typing.get_type_hints(prop.fget).get("return")
     args = typing.get_args(hint) or (hint,)  # Optional[Mapping[str, str]] -> (Mapping[str, str], None)
     return any(typing.get_origin(a) is collections.abc.Mapping for a in args)
-
-
-class _KeptHints(types.ModuleType):
-    """``typing`` as a jsii-generated module sees it, with ``get_type_hints`` worked out once per function.
-
-    Every generated method starts with ``typing.get_type_hints(<stub>)`` and
-    then checks its arguments against the result. The hints of a stub are
-    fixed once its module is imported, so the first answer is kept: the checks
-    still run; re-evaluating every annotation on every call (~10% of jsii's
-    Python-side time per resource here) goes.
-    """
-
-    def __init__(self) -> None:
-        super().__init__("typing", "typing, with get_type_hints kept per function")
-        # typing's public names, copied (no __getattr__ round per typing.cast / typing.Optional); not get_type_hints
-        self.__dict__.update({k: v for k, v in vars(typing).items() if not k.startswith("_") and k != "get_type_hints"})
-        self._hints: dict[Any, Any] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(typing, name)
-
-    def get_type_hints(self, obj: Any, *args: Any, **kwargs: Any) -> Any:
-        if args or kwargs:
-            return typing.get_type_hints(obj, *args, **kwargs)
-        try:
-            return self._hints[obj]
-        except KeyError:
-            hints = self._hints[obj] = typing.get_type_hints(obj)
-            return hints
-
-
-_KEPT_HINTS = _KeptHints()
-
-
-def _keep_type_hints(module: types.ModuleType) -> None:
-    # jsii modules end with publication.publish(): the names the methods use live on ``_private``.
-    private = getattr(module, "_private", module)
-    if getattr(private, "typing", None) is typing and callable(getattr(private, "check_type", None)):
-        private.typing = _KEPT_HINTS  # type: ignore[attr-defined]
 
 
 def _forgetting(setter: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
