@@ -229,23 +229,3 @@ def test_node_hook_is_inert_without_module_hooks(tmp_path):
     got = json.loads(r.stdout)
     assert got["before"] == 3 and not got["lazy"]  # eager, as the package ships
     assert [json.loads(e)["event"] for e in report.read_text().splitlines()] == ["unsupported"]
-
-
-def test_type_hints_are_kept_and_argument_checks_still_run():
-    import cdktf
-    import constructs
-    import pytest
-    from cdktf import App, TerraformStack
-
-    from foundry_constructs import azurerm, jsii_speed
-
-    rg = azurerm.load("resource_group")
-    for module in (rg, cdktf, constructs):  # every jsii-generated module the app calls
-        assert module._private.typing is jsii_speed._KEPT_HINTS, module.__name__
-    stack = TerraformStack(App(), "hints")
-    rg.ResourceGroup(stack, "a", name="rg-a", location="eastus")
-    kept = len(jsii_speed._KEPT_HINTS._hints)
-    rg.ResourceGroup(stack, "b", name="rg-b", location="eastus")
-    assert len(jsii_speed._KEPT_HINTS._hints) == kept  # the second resource reuses the first one's hints
-    with pytest.raises(TypeError, match="argument name must be str"):
-        rg.ResourceGroup(stack, "c", name=5, location="eastus")
