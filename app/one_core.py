@@ -18,15 +18,20 @@ virtual machine (a Firecracker VM here, as on most CI runners) that costs
 the processes free and 80-100 us with them on one core; at ~150 requests per
 hub region that was a quarter of each region's cost.
 
-What it does: pins the *main thread* of this process and of every process
-below it (jsii's Node relay and kernel) to the core this thread last ran on,
-and puts every mask back on exit. Only main threads: Node's helper threads
-(garbage collector, optimising compiler) and Python's other threads keep all
-cores. Nothing is pinned unless at least one child process is found (pinning
-Python alone would gain nothing). It does nothing where it cannot help or
-cannot work: not Linux (no ``sched_setaffinity`` or ``/proc``), a single
-allowed core, or ``FOUNDRY_ONE_CORE=0`` in the environment. It changes timing
-only: the synthesized output is the same byte for byte.
+What it does: pins the calling thread (the synth runs on Python's main
+thread) and the main thread of every process below it (in a synth: jsii's
+Node relay and kernel) to the core the calling thread last ran on, and puts
+every mask back on exit. Only those threads: Node's helper threads (garbage
+collector, optimising compiler) and Python's other threads keep all cores.
+A thread or process started *inside* the block by a pinned thread inherits
+the one core and keeps it (a synth starts none). Nothing is pinned unless at
+least one child process is found (pinning Python alone would gain nothing).
+It does nothing where it cannot help or cannot work: not Linux (no
+``sched_setaffinity`` or ``/proc/<pid>/task/<tid>/children``), a single
+allowed core, or ``FOUNDRY_ONE_CORE=0`` in the environment (set it when
+several synths run side by side on a small machine: each pins to the core it
+is on, and two may pick the same one). It changes timing only: the
+synthesized output is the same byte for byte.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ _PROC = Path("/proc")
 
 @contextlib.contextmanager
 def one_core() -> Iterator[int | None]:
-    """Pin this thread and the main threads of all child processes to one core; yield it (or None)."""
+    """Pin this thread and the main threads of all processes below it to one core; yield the core (or None)."""
     saved: list[tuple[int, set[int]]] = []
     try:
         cpu = _pin(saved)
@@ -89,11 +94,10 @@ def _pin(saved: list[tuple[int, set[int]]]) -> int | None:
         return None
     for tid in [0, *children]:  # 0: the calling thread; a child's pid is its main thread's id
         try:
-            mask = os.sched_getaffinity(tid)
+            saved.append((tid, os.sched_getaffinity(tid)))  # first: putting back an unchanged mask is harmless
             os.sched_setaffinity(tid, {cpu})
         except OSError:  # exited, or not ours to pin: leave it free
             continue
-        saved.append((tid, mask))
     return cpu
 
 

@@ -12,10 +12,22 @@ import pytest
 
 from app.one_core import OPT_OUT, descendants, one_core
 
-pytestmark = pytest.mark.skipif(
-    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2 or not Path("/proc/self/task").is_dir(),
-    reason="needs Linux and at least two allowed cores",
-)
+
+def _can_pin() -> bool:
+    """Linux with /proc/<pid>/task/<tid>/children, two allowed cores, and leave to set affinities."""
+    if not hasattr(os, "sched_setaffinity"):
+        return False
+    if not Path(f"/proc/self/task/{threading.get_native_id()}/children").exists():
+        return False
+    try:
+        mask = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, mask)
+    except OSError:
+        return False
+    return len(mask) >= 2
+
+
+pytestmark = pytest.mark.skipif(not _can_pin(), reason="needs Linux /proc, two allowed cores, sched_setaffinity")
 
 # A child with a helper thread of its own and a grandchild below it (as jsii: Python -> relay -> kernel).
 CHILD = r"""
@@ -73,13 +85,45 @@ def test_an_error_inside_still_puts_everything_back(family):
     assert (os.sched_getaffinity(0), os.sched_getaffinity(child)) == before
 
 
-def test_it_reaches_jsii_node_processes(default_synth):
-    # default_synth started jsii in this process: its relay and its kernel are Node processes below us
-    node = []
-    for pid in descendants(os.getpid()):
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        if "jsii-runtime" in cmdline or "program.js" in cmdline:
-            node.append(pid)
-    assert len(node) >= 1
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:  # exited meanwhile
+        return ""
+
+
+def test_it_reaches_jsii_relay_and_kernel(default_synth):
+    # default_synth started jsii in this process: its Node relay (a child) and kernel (a grandchild)
+    below = {pid: _cmdline(pid) for pid in descendants(os.getpid())}
+    relay = [pid for pid, cmd in below.items() if "jsii-runtime" in cmd]
+    kernel = [pid for pid, cmd in below.items() if "program.js" in cmd]
+    assert relay and kernel, below
     with one_core() as cpu:
-        assert all(os.sched_getaffinity(pid) == {cpu} for pid in node)
+        assert all(os.sched_getaffinity(pid) == {cpu} for pid in relay + kernel)
+
+
+def test_synthesize_builds_and_synthesizes_on_one_core(monkeypatch, tmp_path, default_cfg, default_synth):
+    import json
+
+    import stacks.app
+
+    seen: list[set[int]] = []
+
+    class App:
+        def synth(self) -> None:
+            seen.append(os.sched_getaffinity(0))
+            (self.outdir / "manifest.json").write_text(json.dumps({"stacks": {}}))
+
+    def build_app(cfg, outdir):
+        app = App()
+        app.outdir = Path(outdir)
+        seen.append(os.sched_getaffinity(0))
+        return app
+
+    before = os.sched_getaffinity(0)
+    monkeypatch.setattr(stacks.app, "build_app", build_app)
+    from app.synth import synthesize
+
+    synthesize(default_cfg, tmp_path / "out")
+    assert len(seen) == 2 and all(len(mask) == 1 for mask in seen)  # built and synthesized pinned
+    assert os.sched_getaffinity(0) == before  # and put back

@@ -18,7 +18,8 @@ in a jsii-generated module, each with exactly the same results:
   call; the argument checks still run;
 - ``None`` for an optional argument is accepted at once (``_NoneChecked``):
   typeguard would first try, and fail with a TypeError, every other member
-  of the union; every other value still goes to typeguard;
+  of the union; every other value still goes to typeguard (the hints jsii
+  passes are resolved ones: no forward references left to look up);
 - a struct's field properties read ``self._values`` directly
   (``_fast_getters``). The generated ones also evaluate the field's full
   ``typing.Optional[typing.Union[...]]`` expression on every read, only to
@@ -148,11 +149,21 @@ def _fast_getters(cls: type) -> None:
         # the generated shape: result = self._values.get("<name>") [; assert result is not None, "..."]; return cast
         if code is None or code.co_varnames != ("self", "result") or code.co_names[:2] != ("_values", "get"):
             continue
-        if name not in code.co_consts:
-            continue
         missing = f"Required property '{name}' is missing"
-        getter = _required(name, missing) if missing in code.co_consts else _optional(name)
+        constants = {c for c in code.co_consts if c is not None and c != prop.fget.__doc__}
+        # besides the key and the message only type names may appear: typing.cast("AiFoundryIdentity", result),
+        # typing.cast(typing.Union["A", "B"], result) (a tuple of names)
+        others = constants - {name, missing}
+        if name not in constants or not all(_is_type_name(c) for c in others):
+            continue  # anything else (another message, more logic): keep the generated getter
+        getter = _required(name, missing) if missing in constants else _optional(name)
         setattr(cls, name, property(functools.wraps(prop.fget)(getter), None, None, prop.__doc__))
+
+
+def _is_type_name(constant: Any) -> bool:
+    if isinstance(constant, tuple):
+        return all(_is_type_name(c) for c in constant)
+    return isinstance(constant, str) and all(part.isidentifier() for part in constant.split("."))
 
 
 def _optional(key: str) -> Callable[[Any], Any]:
