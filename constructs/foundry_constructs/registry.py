@@ -14,6 +14,9 @@ endpoints; export off; trusted Azure services bypass), a CanNotDelete lock and
 ``prevent_destroy``. Optional: a customer-managed key.
 Replicas are emitted sorted by location: Azure returns them sorted, and any
 other order shows a diff on every plan. The home region is never a replica.
+Every replica takes part in the global endpoint's routing
+(``regional_endpoint_enabled = true``): unset, azurerm 4.55 sends ``false`` and
+the replica syncs images but serves no pull through ``NAME.azurecr.io``.
 Note: the lock also blocks removing a replica until it is lifted.
 """
 
@@ -90,7 +93,14 @@ class GeoReplicatedRegistry(Construct):
             )] if cmk else None,
             georeplications=[
                 container_registry.ContainerRegistryGeoreplications(
-                    location=r.location, zone_redundancy_enabled=r.zone_redundant
+                    location=r.location,
+                    zone_redundancy_enabled=r.zone_redundant,
+                    # Optional without a default: azurerm 4.55 sends false when it is unset
+                    # (container_registry_resource.go, expandReplications:
+                    # RegionEndpointEnabled: pointer.To(value["regional_endpoint_enabled"].(bool))),
+                    # and Azure routes no request of NAME.azurecr.io to such a replica. State reads
+                    # back false too, so plans stay clean while the replica serves nothing.
+                    regional_endpoint_enabled=True,
                 )
                 for r in sorted(props.replicas, key=lambda r: r.location)
             ],
