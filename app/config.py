@@ -129,6 +129,12 @@ class TrainingData(_Model):
     point_in_time_restore_days: Annotated[int, Field(ge=0, le=364)] = 14
     immutability_days: Annotated[int, Field(ge=0, le=146000)] = 0  # WORM retention on the container; 0 = off
     immutability_locked: bool = False  # a locked policy can never be shortened or removed (irreversible)
+    # a lifecycle rule deletes blob versions older than this (versioning on 50 TB grows without bound
+    # otherwise); the change feed is kept as long. Must exceed point_in_time_restore_days.
+    version_retention_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    # true after a customer-initiated account failover: the account is LRS in the new primary; plan
+    # against it without replacing it and re-protect it where azurerm can do so in place
+    failed_over: bool = False
 
     @field_validator("redundancy", mode="before")
     @classmethod
@@ -165,6 +171,9 @@ class Cluster(_Model):
     min_nodes: Annotated[int, Field(ge=0, le=1000)] = 0
     max_nodes: Annotated[int, Field(ge=1, le=1000)] = 4
     idle_minutes_before_scale_down: Annotated[int, Field(ge=1, le=10080)] = 30
+    # nodes a promoted secondary keeps running (regions.active / synth --active-region): claims capacity
+    # early in a region-wide incident; scale_settings update in place, so promotion recreates nothing
+    failover_min_nodes: Annotated[int, Field(ge=0, le=1000)] = 0
     regions: dict[str, ClusterOverride] = {}
 
 
@@ -418,8 +427,30 @@ class PlatformConfig:
             return "GZRS" if r.zones else "GRS"
         return "ZRS" if r.zones else "LRS"
 
+    @property
+    def training_data_replication(self) -> str:
+        """The account's ``account_replication_type``: the configured redundancy, except after a failover.
+
+        After a customer-initiated failover the account is LRS in the new primary. azurerm 4.55 changes
+        LRS -> GRS/RAGRS in place but replaces the account for LRS -> GZRS/RAGZRS (another family), so a
+        failed-over zonal account is re-protected as GRS/RAGRS and converted back by hand (a warning says how).
+        """
+        td = self.raw.training_data
+        if td.failed_over:
+            return {"GZRS": "GRS", "RAGZRS": "RAGRS"}.get(td.redundancy.value, td.redundancy.value)
+        return td.redundancy.value
+
+    @property
+    def training_data_secondary_readable(self) -> bool:
+        """RA-GRS / RA-GZRS: the secondary copy is readable (``<account>-secondary``) before any failover."""
+        return self.training_data_replication.startswith("RA")
+
     def is_passive(self, location: str) -> bool:
         return self.raw.regions.mode is Mode.ACTIVE_PASSIVE and location != self.raw.regions.primary
+
+    def is_promoted(self, location: str) -> bool:
+        """A secondary region that Traffic Manager serves first (``regions.active`` / ``--active-region``)."""
+        return location == self.active_region and location != self.raw.regions.primary
 
     def replica_zone_redundant(self, location: str) -> bool:
         return self.raw.registry.zone_redundant and region(location).zones
@@ -438,15 +469,17 @@ class PlatformConfig:
         return {**t.extra, **base}
 
     def clusters(self, location: str) -> tuple[ClusterSizing, ...]:
+        """Each cluster's settings in ``location``; a promoted region runs at least ``failover_min_nodes``."""
         out = []
         for c in self.raw.compute.clusters:
             o = c.regions.get(location) or ClusterOverride()
+            low = c.min_nodes if o.min_nodes is None else o.min_nodes
             out.append(
                 ClusterSizing(
                     name=c.name,
                     vm_size=o.vm_size or c.vm_size,
                     vm_priority=c.vm_priority,
-                    min_nodes=c.min_nodes if o.min_nodes is None else o.min_nodes,
+                    min_nodes=max(low, c.failover_min_nodes) if self.is_promoted(location) else low,
                     max_nodes=c.max_nodes if o.max_nodes is None else o.max_nodes,
                     idle_minutes_before_scale_down=c.idle_minutes_before_scale_down,
                 )
@@ -737,6 +770,27 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
             errors.append(Problem(code="gzrs-needs-zones", path="training_data.redundancy", value=td.redundancy.value,
                                   allowed="GRS or RAGRS in a region without availability zones",
                                   hint=f"{home.name} has no availability zones"))
+    if td.version_retention_days <= td.point_in_time_restore_days:
+        errors.append(Problem(code="version-retention", path="training_data.version_retention_days",
+                              value=td.version_retention_days,
+                              allowed=f"more days than point_in_time_restore_days ({td.point_in_time_restore_days})",
+                              hint="a restore rolls blobs back through their versions: they must outlive the window"))
+    if td.immutability_days:
+        warnings.append(Problem(code="worm-blocks-failover", path="training_data.immutability_days",
+                                value=td.immutability_days,
+                                allowed="0 if the data must be failed over to the paired region",
+                                hint="Azure refuses a customer-initiated failover of an account with an immutability "
+                                     "policy on any container: in a regional outage the data stays unreadable (GRS/GZRS) "
+                                     "or read-only at the secondary endpoint (RA-GRS/RA-GZRS) until the region recovers"))
+    if td.failed_over and td.redundancy in (Redundancy.GZRS, Redundancy.RAGZRS):
+        geo = "RAGRS" if td.redundancy is Redundancy.RAGZRS else "GRS"
+        warnings.append(Problem(code="failed-over-zonal", path="training_data.failed_over", value=True,
+                                allowed=f"{geo} until zone redundancy is restored by hand",
+                                hint=f"after the failover the account is LRS; azurerm 4.55 replaces an account to go "
+                                     f"LRS -> {td.redundancy.value} (prevent_destroy stops that plan), so this plan "
+                                     f"re-protects it as {geo} in place. Then convert it to {td.redundancy.value} "
+                                     f"outside Terraform (Azure portal: Redundancy, or `az storage account migration "
+                                     f"start --sku Standard_{td.redundancy.value}`) and set failed_over: false"))
     if td.point_in_time_restore_days and td.point_in_time_restore_days >= td.blob_soft_delete_days:
         errors.append(Problem(code="restore-window", path="training_data.point_in_time_restore_days",
                               value=td.point_in_time_restore_days,
@@ -767,6 +821,10 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
             if lo > hi:
                 errors.append(Problem(code="min-over-max", path=f"{where}.min_nodes", value=lo,
                                       allowed=f"at most max_nodes ({hi}) in {loc}"))
+            if loc != regions.primary and c.failover_min_nodes > hi:
+                errors.append(Problem(code="failover-over-max", path=f"{base}.failover_min_nodes",
+                                      value=c.failover_min_nodes, allowed=f"at most max_nodes ({hi}) in {loc}",
+                                      hint="a promoted region runs this many nodes within its max_nodes"))
             passive = regions.mode is Mode.ACTIVE_PASSIVE and loc != regions.primary
             if passive and lo > 0:
                 errors.append(Problem(code="passive-nodes", path=f"{where}.min_nodes", value=lo,
@@ -830,6 +888,13 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
     elif regions.active not in (None, regions.primary):
         warnings.append(Problem(code="no-routing", path="regions.active", value=active,
                                 allowed="a routing section to promote", hint="without routing, promotion changes nothing"))
+
+    # Production state must survive the primary region and be shared by whoever applies.
+    if raw.naming.environment == "prod" and isinstance(raw.backend, LocalBackend):
+        warnings.append(Problem(code="prod-local-state", path="backend.type", value="local",
+                                allowed="azurerm (outside the primary region, geo-redundant) or cloud for prod",
+                                hint="local state lives on one machine: failover needs the secondary's and routing's "
+                                     "state from elsewhere, and the release pipeline refuses to apply with it"))
 
     # Alerts need someone to receive them.
     rec = raw.monitoring.receivers

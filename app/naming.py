@@ -143,6 +143,14 @@ class Namer:
         return f"nsg-{self._base}-{subnet}-{region(location).code}"
 
     @staticmethod
+    def registry_hosts(registry: str, locations: tuple[str, ...] | list[str]) -> dict[str, str]:
+        """A registry's login server and the dedicated data endpoint of its home and every replica, by role:
+        ``{"login": "crx.azurecr.io", "data-eastus": "crx.eastus.data.azurecr.io", ...}`` (what its private
+        endpoints must resolve)."""
+        return {"login": f"{registry}.azurecr.io",
+                **{f"data-{loc}": f"{registry}.{loc}.data.azurecr.io" for loc in sorted(locations)}}
+
+    @staticmethod
     def private_endpoint(target: str, subresource: str, location: str, network: str = "") -> str:
         """``pe-crcontosofraudprod-registry-eus``: the target's name, what it reaches, where from
         (``network="shared"``: from the operations network, ``pe-...-registry-eus-shared``)."""

@@ -124,7 +124,8 @@ def region_endpoints(cfg: PlatformConfig) -> list[str]:
     if not _private(cfg):
         return []
     return (["hub", "hub key vault", "hub storage (blob)", "hub storage (file)", "registry", "training data (blob)"]
-            + (["CMK key vault"] if _cmk(cfg) else []))
+            + (["CMK key vault"] if _cmk(cfg) else [])
+            + (["training data (blob_secondary)"] if cfg.training_data_secondary_readable else []))
 
 
 def _zr(cfg: PlatformConfig, loc: str) -> str:
@@ -139,6 +140,8 @@ def _network_kinds(scope: str, endpoints: Callable[[PlatformConfig], list[str]])
              lambda c, l: "private endpoints"),
         Kind(scope, "Network", "Private endpoint", lambda c, l: len(endpoints(c)), lambda c, l: ", ".join(endpoints(c))),
         Kind(scope, "Network", "Private DNS zone (linked to the VNet)", lambda c, l: len(PRIVATE_DNS_ZONES) * int(_private(c))),
+        Kind(scope, "Network", "Private DNS A record (registry)", lambda c, l: (1 + len(c.hub_regions)) * int(_private(c)),
+             lambda c, l: "login server and the data endpoint of every registry location, from the endpoint's own IPs"),
     )
 
 
@@ -167,7 +170,11 @@ RESOURCE_KINDS: tuple[Kind, ...] = (
     Kind("shared", "Keys", "Key vault key", lambda c, l: int(_cmk(c)) + int(_registry_cmk(c)),
          lambda c, l: ("registry, " if _registry_cmk(c) else "")
          + f"training data; rotated every {c.encryption.key_rotation_days} d"),
+    Kind("shared", "Data", "Lifecycle policy", lambda c, l: 1,
+         lambda c, l: f"deletes blob versions after {c.training_data.version_retention_days} d"),
     Kind("shared", "Keys", "User-assigned identity", lambda c, l: int(_cmk(c)), lambda c, l: "reads the keys"),
+    Kind("shared", "Keys", "RBAC propagation wait (time_sleep)", lambda c, l: int(_cmk(c)),
+         lambda c, l: "keys are created once their role assignments can have taken effect"),
     *_network_kinds("shared", shared_endpoints),
     Kind("shared", "Monitoring", "Log Analytics workspace", lambda c, l: 1),
     Kind("shared", "Monitoring", "Diagnostic setting", lambda c, l: 3 + int(_cmk(c))),
@@ -178,13 +185,15 @@ RESOURCE_KINDS: tuple[Kind, ...] = (
     Kind("shared", "Monitoring", "Log search alert", lambda c, l: len(SHARED_LOG_ALERTS), lambda c, l: ", ".join(SHARED_LOG_ALERTS)),
     # region: <workload>-<env>-<region>, one per hub region
     Kind("region", "Governance", "Resource group", lambda c, l: 1),
-    Kind("region", "Governance", "Role assignment", lambda c, l: 2 * (1 + len(c.clusters(l))) + 2 * int(_cmk(c)),
-         lambda c, l: "AcrPull and Storage Blob Data Reader for the hub and each cluster identity"
-         + ("; key vault crypto roles" if _cmk(c) else "")),
+    Kind("region", "Governance", "Role assignment", lambda c, l: 2 * (1 + len(c.clusters(l))) + 1 + 2 * int(_cmk(c)),
+         lambda c, l: "AcrPull and Storage Blob Data Reader for the hub and each cluster identity; the hub approves its "
+         "managed network's endpoint to the training data" + ("; key vault crypto roles" if _cmk(c) else "")),
     Kind("region", "Governance", "Management lock (CanNotDelete)", lambda c, l: 3 + len(c.hub.projects),
          lambda c, l: "hub, projects, key vault, storage"),
     *_network_kinds("region", region_endpoints),
     Kind("region", "Network", "Hub managed-network outbound rule", lambda c, l: 1, lambda c, l: "training data (blob)"),
+    Kind("region", "Network", "Hub managed-network outbound rule (AzAPI)", lambda c, l: int(c.training_data_secondary_readable),
+         lambda c, l: "training data (blob_secondary): azurerm 4.55 refuses that sub-resource"),
     Kind("region", "Network", "Managed network provisioning (AzAPI action)", lambda c, l: 1,
          lambda c, l: "before compute: azurerm needs the managed network active"),
     Kind("region", "Data and keys", "Key vault", lambda c, l: 1, lambda c, l: "soft delete, purge protection"),
@@ -192,6 +201,9 @@ RESOURCE_KINDS: tuple[Kind, ...] = (
          lambda c, l: spelled(hub_storage_redundancy(l)) + ", never failed over"),
     Kind("region", "Data and keys", "Key vault key", lambda c, l: int(_cmk(c)), lambda c, l: "hub storage"),
     Kind("region", "Data and keys", "User-assigned identity", lambda c, l: int(_cmk(c)), lambda c, l: "reads the key"),
+    Kind("region", "Data and keys", "Lifecycle policy", lambda c, l: 1, lambda c, l: "hub storage: deletes blob versions after 30 d"),
+    Kind("region", "Data and keys", "RBAC propagation wait (time_sleep)", lambda c, l: int(_cmk(c)),
+         lambda c, l: "the key is created once its role assignments can have taken effect"),
     Kind("region", "AI", "Foundry hub", lambda c, l: 1,
          lambda c, l: ("passive" if c.is_passive(l) else "active") + (", high business impact" if c.hub.high_business_impact else "")),
     Kind("region", "AI", "Foundry project", lambda c, l: len(c.hub.projects), lambda c, l: ", ".join(c.hub.projects)),

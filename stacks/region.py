@@ -69,6 +69,7 @@ class RegionStack(PlatformStack):
                 tenant_id=client.tenant_id,
                 registry=shared.platform.registry,
                 training_data=shared.platform.training_data,
+                training_data_secondary=cfg.training_data_secondary_readable,
                 projects=tuple((p, n.project(p, location)) for p in cfg.hub.projects),
                 clusters=tuple(
                     ClusterSpec(
@@ -153,6 +154,8 @@ class RegionStack(PlatformStack):
         }
         if cfg.encryption.customer_managed_keys:
             targets["cmk-vault"] = n.key_vault_shared("cmk")
+        if cfg.training_data_secondary_readable:
+            targets["training-data-secondary"] = cfg.data_account_name
         return PrivateNetworkSpec(
             vnet_name=n.virtual_network(location),
             nsg_name=n.network_security_group(location, "endpoints"),
@@ -160,6 +163,7 @@ class RegionStack(PlatformStack):
             endpoint_names={
                 purpose: n.private_endpoint(name, ENDPOINTS[purpose], location) for purpose, name in targets.items()
             },
+            registry_hosts=n.registry_hosts(cfg.registry_name, cfg.hub_regions),
         )
 
     @staticmethod

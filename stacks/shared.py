@@ -72,11 +72,12 @@ class SharedStack(PlatformStack):
                 untagged_retention_days=cfg.registry.untagged_retention_days,
                 training_data=TrainingDataSpec(
                     name=cfg.data_account_name,
-                    replication=td.redundancy.value,
+                    replication=cfg.training_data_replication,
                     container=td.container_name,
                     blob_soft_delete_days=td.blob_soft_delete_days,
                     container_soft_delete_days=td.container_soft_delete_days,
                     point_in_time_restore_days=td.point_in_time_restore_days,
+                    version_retention_days=td.version_retention_days,
                     immutability=Immutability(days=td.immutability_days, locked=td.immutability_locked)
                     if td.immutability_days
                     else None,
@@ -96,6 +97,9 @@ class SharedStack(PlatformStack):
         TerraformOutput(self, "training_data_account_id", value=data.id)
         TerraformOutput(self, "training_data_blob_endpoint", value=data.primary_blob_endpoint)
         TerraformOutput(self, "training_data_secondary_region", value=region(home).pair or "")
+        if cfg.training_data_secondary_readable:
+            # read-only copy in the pair, readable during a primary outage (jobs retry reads here)
+            TerraformOutput(self, "training_data_secondary_blob_endpoint", value=data.secondary_blob_endpoint)
 
     @staticmethod
     def _network(cfg: PlatformConfig) -> PrivateNetworkSpec | None:
@@ -111,6 +115,7 @@ class SharedStack(PlatformStack):
             nsg_name=n.network_security_group(home, "shared-endpoints"),
             address_space=cfg.network.shared_address_space,
             endpoint_names={p: n.private_endpoint(name, ENDPOINTS[p], home, network="shared") for p, name in targets.items()},
+            registry_hosts=n.registry_hosts(cfg.registry_name, cfg.hub_regions),
         )
 
     def _watch(self, cfg: PlatformConfig, subscription_id: str) -> None:

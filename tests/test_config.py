@@ -54,7 +54,8 @@ def test_default_config_is_the_seed_scenario():
     assert cfg.targets.availability_percent == 99.95 and cfg.targets.rpo_minutes == 30
     assert cfg.registry.sku.value == "Premium"
     assert cfg.is_passive("westus") and not cfg.is_passive("eastus")
-    assert [w.code for w in cfg.warnings] == ["no-zones"]  # westus has no availability zones
+    # westus has no availability zones; prod state is local until a backend is chosen
+    assert [w.code for w in cfg.warnings] == ["no-zones", "prod-local-state"]
 
 
 @pytest.mark.parametrize(

@@ -28,8 +28,8 @@ def test_registry_defaults_are_secure_and_replicas_sorted():
     assert r["admin_enabled"] is False and r["anonymous_pull_enabled"] is False
     assert r["retention_policy_in_days"] == 7
     assert r["georeplications"] == [
-        {"location": "westus", "zone_redundancy_enabled": False},
-        {"location": "westus2", "zone_redundancy_enabled": True},
+        {"location": "westus", "regional_endpoint_enabled": True, "zone_redundancy_enabled": False},
+        {"location": "westus2", "regional_endpoint_enabled": True, "zone_redundancy_enabled": True},
     ]
     assert r["lifecycle"]["prevent_destroy"] is True
     lock = only(doc, "azurerm_management_lock")

@@ -139,31 +139,78 @@ def diff_paths(a, b, path=""):
     return [] if a == b else [path]
 
 
-def test_promotion_changes_routing_priorities_only(default_synth, promoted):
-    assert set(default_synth.stacks) == set(promoted.stacks)
-    changed = {stack: diff_paths(default_synth.stacks[stack], promoted.stacks[stack]) for stack in default_synth.stacks}
-    for stack in ("fraud-prod-shared", "fraud-prod-eastus", "fraud-prod-westus"):
+# What azurerm 4.55 replaces a resource for, of the attributes promotion could touch. Compute cluster: from
+# machine_learning_compute_cluster_resource.go (scale_settings and tags stopped being ForceNew in 4.35.0, #29878);
+# Traffic Manager external endpoint: name and profile_id (priority and weight update in place).
+FORCE_NEW = {
+    "azurerm_machine_learning_compute_cluster": {
+        "name", "machine_learning_workspace_id", "location", "vm_size", "vm_priority", "local_auth_enabled",
+        "node_public_ip_enabled", "ssh", "description", "ssh_public_access_enabled", "subnet_resource_id"},
+    "azurerm_traffic_manager_external_endpoint": {"name", "profile_id"},
+}
+# the only attributes promotion may change: who is served first, and how many nodes the promoted region keeps
+IN_PLACE = {"priority", "scale_settings.min_node_count"}
+
+
+def promotion_changes(before: Synth, after: Synth) -> dict[str, list[str]]:
+    assert set(before.stacks) == set(after.stacks)
+    for stack in before.stacks:  # no resource is added, removed or renamed: every Terraform address is the same
+        for rtype, items in before.stacks[stack].get("resource", {}).items():
+            assert set(items) == set(after.stacks[stack]["resource"][rtype]), (stack, rtype)
+    return {stack: diff_paths(before.stacks[stack], after.stacks[stack]) for stack in before.stacks}
+
+
+def assert_in_place(changed: list[str]) -> None:
+    for path in changed:
+        if not path.startswith("resource."):
+            assert path == "output.active_region.value", path
+            continue
+        _, rtype, _, attribute = path.split(".", 3)
+        assert attribute in IN_PLACE, f"promotion changes {path}"
+        assert attribute.split(".")[0] not in FORCE_NEW.get(rtype, set()), f"{path} would replace the resource"
+
+
+def test_promotion_changes_priorities_and_the_promoted_regions_min_nodes_only(default_synth, promoted, default_cfg):
+    changed = promotion_changes(default_synth, promoted)
+    for stack in ("fraud-prod-shared", "fraud-prod-eastus"):
         assert changed[stack] == [], f"promotion must not touch {stack}: {changed[stack]}"
     routing = changed[ROUTING]
     assert routing and all(p.endswith(".priority") for p in routing if p.startswith("resource.")), routing
     assert {p for p in routing if not p.startswith("resource.")} == {"output.active_region.value"}
     endpoints = {e["name"]: e["priority"] for e in promoted.resources(ROUTING, "azurerm_traffic_manager_external_endpoint").values()}
     assert endpoints["westus"] < endpoints["eastus"]
-    # no resource is added, removed or renamed: every Terraform address is the same
-    for stack in default_synth.stacks:
-        for rtype, items in default_synth.stacks[stack].get("resource", {}).items():
-            assert set(items) == set(promoted.stacks[stack]["resource"][rtype])
+    # the promoted region's clusters keep failover_min_nodes running: scale_settings update in place in 4.55
+    (cluster,) = default_cfg.raw.compute.clusters
+    assert cluster.failover_min_nodes > cluster.min_nodes  # the default config holds nodes on failover
+    west = changed["fraud-prod-westus"]
+    assert [p.rsplit(".", 2)[-2:] for p in west] == [["scale_settings", "min_node_count"]]
+    (after,) = promoted.resources("fraud-prod-westus", "azurerm_machine_learning_compute_cluster").values()
+    assert after["scale_settings"]["min_node_count"] == cluster.failover_min_nodes
+    for stack_changes in changed.values():
+        assert_in_place(stack_changes)
+
+
+def test_without_failover_min_nodes_promotion_changes_routing_only(tmp_path):
+    import yaml
+
+    doc = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    for cluster in doc["compute"]["clusters"]:
+        cluster["failover_min_nodes"] = 0
+    config = tmp_path / "no-failover-nodes.yaml"
+    config.write_text(yaml.safe_dump(doc))
+    base = synth_config(config, tmp_path / "a")
+    moved = synth_config(config, tmp_path / "b", **{"regions.active": "westus"})
+    changed = promotion_changes(base, moved)
+    assert {s for s, c in changed.items() if c} == {ROUTING}
 
 
 def test_promotion_holds_for_three_regions(tmp_path, three_region_synth):
     promoted3 = synth_config(DEFAULT_CONFIG, tmp_path / "p3", **{
         "regions.secondaries": ["westus2", "westus"], "regions.active": "westus2"})
-    for stack in three_region_synth.stacks:
-        changed = diff_paths(three_region_synth.stacks[stack], promoted3.stacks[stack])
-        if stack != ROUTING:
-            assert changed == [], (stack, changed)
-        else:
-            assert all(p.endswith(".priority") or p == "output.active_region.value" for p in changed), changed
+    changed = promotion_changes(three_region_synth, promoted3)
+    assert {s for s, c in changed.items() if c} == {ROUTING, "fraud-prod-westus2"}  # not westus, not the primary
+    for stack_changes in changed.values():
+        assert_in_place(stack_changes)
     prio = {e["name"]: e["priority"] for e in promoted3.resources(ROUTING, "azurerm_traffic_manager_external_endpoint").values()}
     assert min(prio, key=prio.get) == "westus2"
     assert len(set(prio.values())) == 3  # Azure refuses two endpoints with one priority

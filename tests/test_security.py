@@ -48,6 +48,10 @@ RECREATABLE = {
     "azurerm_traffic_manager_profile": "routing", "azurerm_traffic_manager_external_endpoint": "routing",
     "terraform_data": "the replication gate (no state of value)",
     "azapi_resource_action": "provisions the hub's managed network once (an ARM action)",
+    "azapi_resource": "a managed-network outbound rule (blob_secondary), recreated by apply",
+    "azurerm_private_dns_a_record": "a record, rewritten from the endpoint's own IPs",
+    "azurerm_storage_management_policy": "a lifecycle rule, rewritten by apply",
+    "time_sleep": "a wait, no state of value",
 }
 
 SECRET_KEYS = re.compile(r"(password|secret|access_key|account_key|primary_key|secondary_key|sas_token|"
@@ -174,8 +178,12 @@ def test_customer_managed_keys_encrypt_the_data_by_default_and_the_registry_on_r
         assert key_data["key_type"] == "RSA-HSM" and key_data["rotation_policy"]["automatic"]["time_after_creation"] == "P365D"
         assert key_data["lifecycle"] == {"prevent_destroy": True, "ignore_changes": ["expiration_date"]}
         # the key is created only once the identity may use it and Terraform can reach the vault privately
+        # (and their role assignments had time to take effect: Azure RBAC propagates in minutes)
         assert [d.split(".")[0] for d in key_data["depends_on"]] == [
-            "azurerm_role_assignment", "azurerm_role_assignment", "azurerm_private_endpoint"]
+            "azurerm_role_assignment", "azurerm_role_assignment", "time_sleep", "azurerm_private_endpoint"]
+        (wait,) = synth.resources(shared, "time_sleep").values()
+        assert wait["create_duration"] == "10m"
+        assert sorted(wait["triggers"]) == ["crypto-officer", "encryption-user"]
         roles = sorted(r["role_definition_name"] for r in synth.resources(shared, "azurerm_role_assignment").values())
         assert roles == ["Key Vault Crypto Officer", "Key Vault Crypto Service Encryption User"]
         names = [e["name"] for e in synth.resources("fraud-prod-westus", "azurerm_private_endpoint").values()]

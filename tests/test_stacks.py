@@ -24,15 +24,15 @@ def test_shared_registry_premium_zone_redundant_geo_replicated(default_synth):
     assert r["admin_enabled"] is False and r["anonymous_pull_enabled"] is False
     assert r["retention_policy_in_days"] == 7
     # westus has no availability zones: its replica cannot be zone redundant
-    assert r["georeplications"] == [{"location": "westus", "zone_redundancy_enabled": False}]
+    assert r["georeplications"] == [{"location": "westus", "regional_endpoint_enabled": True, "zone_redundancy_enabled": False}]
     assert r["lifecycle"] == {"prevent_destroy": True}
 
 
 def test_three_regions_replicas_sorted_and_zone_aware(three_region_synth):
     r = three_region_synth.one(SHARED, "azurerm_container_registry")
     assert r["georeplications"] == [
-        {"location": "westus", "zone_redundancy_enabled": False},
-        {"location": "westus2", "zone_redundancy_enabled": True},
+        {"location": "westus", "regional_endpoint_enabled": True, "zone_redundancy_enabled": False},
+        {"location": "westus2", "regional_endpoint_enabled": True, "zone_redundancy_enabled": True},
     ]
     assert set(three_region_synth.manifest["stacks"]) == {SHARED, EAST, WEST, ROUTING, "fraud-prod-westus2"}
     w2 = three_region_synth.one("fraud-prod-westus2", "azurerm_storage_account")
@@ -96,6 +96,7 @@ def test_identities_read_with_azure_ad(default_synth, stack):
     }
     assert grants == {
         ("azurerm_ai_foundry", "AcrPull", True),
+        ("azurerm_ai_foundry", "Azure AI Enterprise Network Connection Approver", False),  # its outbound endpoint
         ("azurerm_ai_foundry", "Storage Blob Data Reader", False),
         ("azurerm_machine_learning_compute_cluster", "AcrPull", True),
         ("azurerm_machine_learning_compute_cluster", "Storage Blob Data Reader", False),
@@ -119,7 +120,10 @@ def test_region_stack_references_only_itself_and_shared_state(default_synth, sta
     remote = doc["data"]["terraform_remote_state"]
     assert list(remote) == ["cross-stack-reference-input-fraud-prod-shared"]
     other = WEST if stack == EAST else EAST
-    assert other not in text and ("westus" if stack == EAST else "eastus") not in json.dumps(doc["resource"])
+    # the other region appears only as the host name of the registry's data endpoint there (a DNS record
+    # this region's network resolves privately), never as a reference to anything of that region
+    resources = {t: {n: r for n, r in rs.items() if t != "azurerm_private_dns_a_record"} for t, rs in doc["resource"].items()}
+    assert other not in text and ("westus" if stack == EAST else "eastus") not in json.dumps(resources)
 
 
 def test_passive_region_holds_quota_not_nodes(default_synth):

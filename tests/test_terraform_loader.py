@@ -27,12 +27,16 @@ def test_every_stack_is_a_valid_terraform_configuration(default_synth, stack):
     assert module["Backend"]["Type"] == "local"
     required = module["ProviderRequirements"]["RequiredProviders"]
     assert required["azurerm"]["Source"] == "azurerm"  # Terraform reads it as hashicorp/azurerm
-    # region stacks also use AzAPI, for the one ARM action azurerm lacks (provisioning the hub's managed network)
-    assert set(required) == ({"azurerm", "azapi"} if stack.endswith(("eastus", "westus")) else {"azurerm"})
+    # region stacks also use AzAPI, for the one ARM action azurerm lacks (provisioning the hub's managed network);
+    # stacks with customer-managed keys use hashicorp/time to wait for RBAC before creating keys
+    region = stack.endswith(("eastus", "westus"))
+    assert set(required) == ({"azurerm", "azapi", "time"} if region else {"azurerm", "time"} if stack.endswith("shared")
+                             else {"azurerm"})
     resources = module["ManagedResources"]
     assert resources
     assert {r["Provider"] for r in resources.values()} <= {"registry.terraform.io/hashicorp/azurerm",
-                                                          "registry.terraform.io/azure/azapi"}
+                                                          "registry.terraform.io/azure/azapi",
+                                                          "registry.terraform.io/hashicorp/time"}
     guarded = {a.split(".")[0] for a, r in resources.items() if r["Managed"]["PreventDestroy"]}
     expected = {
         "fraud-prod-shared": {"azurerm_container_registry", "azurerm_storage_account", "azurerm_key_vault",

@@ -11,8 +11,9 @@ Example::
 
 ``azapi_resource_action`` calls one ARM action (a POST) with the provider's
 Azure AD credentials and waits for it; it runs once, when created, and again
-only if its inputs change. The resource is written as plain Terraform JSON
-(no generated bindings exist for AzAPI in this project).
+only if its inputs change. ``azapi_resource`` (:class:`ArmResource`) manages
+one ARM resource that azurerm refuses to express. Both are written as plain
+Terraform JSON (no generated bindings exist for AzAPI in this project).
 """
 
 from __future__ import annotations
@@ -69,3 +70,46 @@ class ResourceAction(Construct):
         for key, value in (("type", props.resource_type), ("resource_id", props.resource_id),
                            ("action", props.action), ("method", props.method), ("body", dict(props.body))):
             self.resource.add_override(key, value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArmResourceProps:
+    """One ARM resource: ``resource_type`` "<namespace>/<type>@<api-version>", its ``name`` under ``parent_id``."""
+
+    resource_type: str
+    name: str
+    parent_id: str
+    body: Mapping[str, Any]
+    depends_on: tuple[ITerraformDependable, ...] = ()
+
+
+class ArmResource(Construct):
+    """``.resource``: one ``azapi_resource`` (created, updated and deleted with the stack).
+
+    Example::
+
+        ArmResource(stack, "rule", ArmResourceProps(
+            resource_type="Microsoft.MachineLearningServices/workspaces/outboundRules@2024-10-01",
+            name="training-data-blob-secondary", parent_id=hub.id,
+            body={"properties": {"type": "PrivateEndpoint", ...}},
+        ))
+    """
+
+    def __init__(self, scope: Construct, id: str, props: ArmResourceProps):
+        if "@" not in props.resource_type:
+            raise ValueError(f"resource_type needs an api-version: {props.resource_type!r}")
+        super().__init__(scope, id)
+        self.resource = TerraformResource(
+            self,
+            "resource",
+            terraform_resource_type="azapi_resource",
+            terraform_generator_metadata=TerraformProviderGeneratorMetadata(provider_name="azapi"),
+            depends_on=list(props.depends_on) or None,
+        )
+        for key, value in (("type", props.resource_type), ("name", props.name), ("parent_id", props.parent_id),
+                           ("body", dict(props.body))):
+            self.resource.add_override(key, value)
+
+    @property
+    def id(self) -> str:
+        return self.resource.get_string_attribute("id")

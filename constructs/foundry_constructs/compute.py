@@ -8,10 +8,13 @@ Example::
     ))
 
 ``min_nodes = 0`` by default: idle capacity costs nothing, and a passive region
-holds quota rather than running nodes. ``scale_settings`` is ForceNew in
-azurerm 4.55 (the cluster has no update), so node counts are set once and
-capacity comes from autoscale within ``max_nodes`` and the region's quota:
-never edit them to fail over. Local (key) auth is off; the cluster's
+holds quota rather than running nodes. In azurerm 4.55 ``scale_settings``
+(min/max nodes, idle time) updates in place (``resourceComputeClusterUpdate``),
+so promotion may raise ``min_nodes``; ``name``, ``location``, ``vm_size``,
+``vm_priority`` and the workspace id are ForceNew (a new cluster, which the
+hub's lock blocks). ``max_nodes`` is a ceiling, not reserved capacity: the
+region's quota for the VM family must exist, and in a region-wide incident
+Azure may still lack the capacity. Local (key) auth is off; the cluster's
 system-assigned identity gets ``grants`` (AcrPull, Storage Blob Data Reader).
 Nodes run in the hub's managed network (approved outbound only) without
 public IPs and without SSH; azurerm creates such a cluster only once that

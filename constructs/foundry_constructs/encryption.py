@@ -16,6 +16,14 @@ has ``prevent_destroy`` and the vault a CanNotDelete lock. The identity gets
 "Key Vault Crypto Service Encryption User" (wrap/unwrap only); whoever runs
 Terraform (``operator_principal_id``) gets "Key Vault Crypto Officer" on this
 vault alone, to create and rotate the keys.
+
+Azure RBAC takes effect minutes after a role assignment is written (Microsoft,
+"Troubleshoot Azure RBAC": up to 10 minutes), and azurerm does not retry a key
+create that gets 403 (hashicorp/terraform-provider-azurerm#23927). The keys wait
+``rbac_propagation_wait`` (a ``time_sleep``) after both assignments: a wait, not
+a retry, because it needs nothing on the runner (HCP Terraform's remote runs have
+no Azure CLI to poll with) and it runs only when an assignment is created or
+replaced; every later apply passes straight through.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from constructs import Construct
 from foundry_constructs.azurerm import key_vault_key, resource_group, role_assignment, user_assigned_identity
 from foundry_constructs.interfaces import CustomerManagedKey
 from foundry_constructs.key_vault import ProtectedKeyVault
+from foundry_constructs.waits import Wait, WaitProps
 
 ENCRYPTION_USER = "Key Vault Crypto Service Encryption User"
 CRYPTO_OFFICER = "Key Vault Crypto Officer"
@@ -42,6 +51,7 @@ class CmkProps:
     operator_principal_id: str  # the principal running Terraform: creates and rotates the keys
     keys: tuple[str, ...]  # one key per consumer, e.g. ("training-data", "registry")
     rotation_days: int = 365
+    rbac_propagation_wait: str = "10m"  # Microsoft's bound for a role assignment to take effect
 
 
 class CustomerManagedKeys(Construct):
@@ -66,6 +76,12 @@ class CustomerManagedKeys(Construct):
             self, "crypto-officer", scope=self.vault.id, role_definition_name=CRYPTO_OFFICER,
             principal_id=props.operator_principal_id,
         )
+        # a first apply creates the keys only once both assignments can have taken effect
+        self.rbac_propagation = Wait(self, "rbac-propagation", WaitProps(
+            duration=props.rbac_propagation_wait,
+            triggers={"crypto-officer": officer.id, "encryption-user": user.id},
+            depends_on=(officer, user),
+        ))
         self.keys = {
             name: key_vault_key.KeyVaultKey(
                 self,
@@ -87,7 +103,7 @@ class CustomerManagedKeys(Construct):
                 ),
                 # the key exists only once both roles do: whoever references the key id
                 # (storage, registry) is created after its identity may use the key
-                depends_on=[officer, user],
+                depends_on=[officer, user, self.rbac_propagation.resource],
                 lifecycle=TerraformResourceLifecycle(prevent_destroy=True, ignore_changes=["expiration_date"]),
             )
             for name in props.keys

@@ -13,7 +13,14 @@ The hub gets a system-assigned identity; ``grants`` become Azure RBAC role
 assignments for it (no admin keys anywhere). Its managed network allows only
 approved outbound traffic: private endpoints to its own storage, key vault and
 registry (added by Azure) and to each ``outbound`` target (e.g. the training
-data); public network access is off (reach it through a private endpoint). Hubs and projects cannot be
+data); public network access is off (reach it through a private endpoint).
+
+Since 2025-04-30 Azure no longer approves the private endpoints of a managed
+network by itself: the hub's identity holds "Azure AI Enterprise Network
+Connection Approver" on the target of every ``outbound`` rule, and each rule
+(and the network's provisioning) waits for that role assignment. Sub-resources
+the azurerm rule refuses (``blob_secondary``: it allows only blob, table, queue,
+file, web and dfs for storage in 4.55) become an AzAPI ``outboundRules`` resource. Hubs and projects cannot be
 soft-deleted, so a CanNotDelete lock and ``prevent_destroy`` guard the hub.
 Note: the lock covers the hub's child resources too (its compute clusters):
 deleting or recreating a cluster needs the lock lifted first.
@@ -26,7 +33,7 @@ from dataclasses import dataclass
 from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
-from foundry_constructs.azapi import ResourceAction, ResourceActionProps
+from foundry_constructs.azapi import ArmResource, ArmResourceProps, ResourceAction, ResourceActionProps
 from foundry_constructs.azurerm import (
     ai_foundry,
     ai_foundry_project,
@@ -35,6 +42,15 @@ from foundry_constructs.azurerm import (
     resource_group,
 )
 from foundry_constructs.interfaces import Grant, HasId, Lock, add_grants, add_lock
+
+# Built-in role b556d68e-0be0-4f35-a333-ad7ee1ce17ea: approves the managed network's private endpoints
+# on the resource it is assigned on (Microsoft: "Configure a managed network for hubs", approval of
+# private endpoints; required since 2025-04-30).
+NETWORK_APPROVER = "Azure AI Enterprise Network Connection Approver"
+# what azurerm 4.55's outbound-rule resource accepts for Microsoft.Storage targets; anything else
+# (blob_secondary) goes through AzAPI (Microsoft.MachineLearningServices/workspaces/outboundRules)
+AZURERM_STORAGE_SUBRESOURCES = frozenset({"blob", "table", "queue", "file", "web", "dfs"})
+OUTBOUND_RULES_API = "Microsoft.MachineLearningServices/workspaces/outboundRules@2024-10-01"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,17 +107,15 @@ class FoundryHub(Construct):
             managed_network=ai_foundry.AiFoundryManagedNetwork(isolation_mode="AllowOnlyApprovedOutbound"),
             lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy),
         )
-        self.outbound = {
-            o.name: outbound_rule.MachineLearningWorkspaceNetworkOutboundRulePrivateEndpoint(
-                self,
-                f"outbound-{o.name}",
-                name=o.name,
-                workspace_id=self.hub.id,
-                service_resource_id=o.target.id,
-                sub_resource_target=o.subresource,
-            )
-            for o in props.outbound
-        }
+        # one approver assignment per distinct target (two on one scope would be refused by Azure as a duplicate)
+        self.approvals: dict[str, object] = {}
+        for o in props.outbound:
+            if _key(o.target) not in self.approvals:
+                (self.approvals[_key(o.target)],) = add_grants(
+                    self, principal_id=self.principal_id, grants=(Grant(role=NETWORK_APPROVER, target=o.target),),
+                    id_prefix="approve",
+                )
+        self.outbound = {o.name: self._outbound_rule(o) for o in props.outbound}
         self.projects = {
             key: ai_foundry_project.AiFoundryProject(
                 self,
@@ -128,10 +142,36 @@ class FoundryHub(Construct):
             resource_id=self.hub.id,
             action="provisionManagedNetwork",
             body={"includeSpark": False},
-            depends_on=tuple(self.outbound.values()),
+            depends_on=(*self.outbound.values(), *self.approvals.values()),
         )) if props.provision_managed_network else None
         self.grants = add_grants(self, principal_id=self.principal_id, grants=props.grants)
         self.lock = add_lock(self, self.hub, props.lock, name=f"lock-{props.name}")
+
+    def _outbound_rule(self, o: Outbound):
+        """The rule for ``o``, created only once the hub may approve its private endpoint."""
+        approval = self.approvals[_key(o.target)]
+        if o.subresource in AZURERM_STORAGE_SUBRESOURCES:
+            return outbound_rule.MachineLearningWorkspaceNetworkOutboundRulePrivateEndpoint(
+                self,
+                f"outbound-{o.name}",
+                name=o.name,
+                workspace_id=self.hub.id,
+                service_resource_id=o.target.id,
+                sub_resource_target=o.subresource,
+                depends_on=[approval],
+            )
+        return ArmResource(self, f"outbound-{o.name}", ArmResourceProps(
+            resource_type=OUTBOUND_RULES_API,
+            name=o.name,
+            parent_id=self.hub.id,
+            body={"properties": {
+                "type": "PrivateEndpoint",
+                "category": "UserDefined",
+                "destination": {"serviceResourceId": o.target.id, "subresourceTarget": o.subresource,
+                                "sparkEnabled": False},
+            }},
+            depends_on=(approval,),
+        )).resource
 
     @property
     def id(self) -> str:
@@ -145,3 +185,9 @@ class FoundryHub(Construct):
     @property
     def principal_id(self) -> str:
         return self.hub.identity.principal_id
+
+
+def _key(target: HasId) -> str:
+    """A target's identity across outbound rules: its construct path (its id token where it has no node)."""
+    node = getattr(target, "node", None)
+    return node.path if node is not None else target.id

@@ -19,12 +19,14 @@ DNS zones): one shape whatever the target.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Mapping, Protocol, Sequence
 
+from cdktf import Token
 from constructs import Construct
 
-from foundry_constructs.azurerm import management_lock, private_endpoint, role_assignment
+from foundry_constructs.azurerm import management_lock, private_dns_a_record, private_endpoint, role_assignment
 
 
 class HasId(Protocol):
@@ -69,6 +71,7 @@ class Grant:
 PRIVATE_DNS_ZONES: dict[str, tuple[str, ...]] = {
     "registry": ("privatelink.azurecr.io",),
     "blob": ("privatelink.blob.core.windows.net",),
+    "blob_secondary": ("privatelink.blob.core.windows.net",),  # record <account>-secondary
     "file": ("privatelink.file.core.windows.net",),
     "vault": ("privatelink.vaultcore.azure.net",),
     "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
@@ -93,23 +96,32 @@ class PrivateLink:
     """Where a construct's private endpoints go: a subnet of a region's VNet and its DNS zones.
 
     dns_zone_ids: zone name -> zone id for every zone in :data:`PRIVATE_DNS_ZONES`.
+    dns_zone_names: zone name -> the zone's ``name`` reference (records wait for their zone).
     """
 
     location: str
     resource_group_name: str
     subnet_id: str
     dns_zone_ids: dict[str, str]
+    dns_zone_names: dict[str, str]
 
 
 def add_private_endpoint(
-    scope: Construct, id: str, *, target: HasId, subresource: str, link: PrivateLink, name: str
+    scope: Construct, id: str, *, target: HasId, subresource: str, link: PrivateLink, name: str,
+    hosts: Mapping[str, str] | None = None,
 ) -> private_endpoint.PrivateEndpoint:
-    """A private endpoint to ``target``'s ``subresource`` with its DNS records in the region's zones."""
+    """A private endpoint to ``target``'s ``subresource`` with its DNS records in the region's zones.
+
+    hosts: key -> host name; manage these host names' A records here instead of through a DNS zone group, each from the
+    endpoint's own ``custom_dns_configs``. For a geo-replicated registry: Azure gives an existing
+    endpoint a private IP for a replica added later, but leaves its DNS record to us (Microsoft:
+    "Set up a private endpoint with Private Link for Azure Container Registry", Manually configure DNS).
+    """
     zones = PRIVATE_DNS_ZONES[subresource]
     missing = [z for z in zones if z not in link.dns_zone_ids]
     if missing:
         raise ValueError(f"private endpoint {name!r} needs the private DNS zones {missing}")
-    return private_endpoint.PrivateEndpoint(
+    endpoint = private_endpoint.PrivateEndpoint(
         scope,
         id,
         name=name,
@@ -123,10 +135,43 @@ def add_private_endpoint(
             subresource_names=[subresource],
             is_manual_connection=False,
         ),
-        private_dns_zone_group=private_endpoint.PrivateEndpointPrivateDnsZoneGroup(
+        private_dns_zone_group=None if hosts else private_endpoint.PrivateEndpointPrivateDnsZoneGroup(
             name="default", private_dns_zone_ids=[link.dns_zone_ids[z] for z in zones]
         ),
     )
+    if hosts:
+        add_host_records(scope, id, endpoint=endpoint, hosts=hosts, zones=zones, link=link)
+    return endpoint
+
+
+def add_host_records(
+    scope: Construct, id: str, *, endpoint: private_endpoint.PrivateEndpoint, hosts: Mapping[str, str],
+    zones: tuple[str, ...], link: PrivateLink,
+) -> list[private_dns_a_record.PrivateDnsARecord]:
+    """An A record per host in the zone that holds it (``privatelink.`` + the host's public suffix)."""
+    address = f"{endpoint.terraform_resource_type}.{endpoint.friendly_unique_id}"
+    out = []
+    for key, host in hosts.items():
+        zone = next((z for z in zones if host.endswith("." + z.removeprefix("privatelink."))), None)
+        if zone is None:
+            raise ValueError(f"no private DNS zone among {zones} holds {host!r}")
+        label = host[: -len(zone.removeprefix("privatelink.")) - 1]
+        if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", label):
+            raise ValueError(f"host {host!r} is not a plain DNS name")
+        out.append(private_dns_a_record.PrivateDnsARecord(
+            scope,
+            f"{id}-dns-{key}",
+            name=label,
+            zone_name=link.dns_zone_names[zone],
+            resource_group_name=link.resource_group_name,
+            ttl=10,  # what a DNS zone group writes
+            # the endpoint's own answer for this host: a replica added later appears here once Azure
+            # has given the endpoint its IP, and the next plan of this stack writes its record
+            records=Token.as_list(
+                f'${{flatten([for c in {address}.custom_dns_configs : c.ip_addresses if c.fqdn == "{host}"])}}'
+            ),
+        ))
+    return out
 
 
 def add_lock(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import Mapping
 
 from constructs import Construct
 
@@ -89,12 +90,14 @@ class RegionalNetwork(Construct):
             resource_group_name=rg.name,
             subnet_id=self.endpoints.id,
             dns_zone_ids={name: z.id for name, z in self.zones.items()},
+            dns_zone_names={name: z.name for name, z in self.zones.items()},
         )
         self.private_endpoints: dict[str, object] = {}
 
-    def connect(self, key: str, *, target: HasId, subresource: str, name: str):
-        """A private endpoint from this network to ``target``'s ``subresource`` (records in this network's zones)."""
+    def connect(self, key: str, *, target: HasId, subresource: str, name: str, hosts: Mapping[str, str] | None = None):
+        """A private endpoint from this network to ``target``'s ``subresource`` (records in this network's zones;
+        ``hosts``: A records managed one by one instead of a DNS zone group, see :func:`add_private_endpoint`)."""
         endpoint = add_private_endpoint(self, f"pe-{key}", target=target, subresource=subresource, link=self.link,
-                                        name=name)
+                                        name=name, hosts=hosts)
         self.private_endpoints[key] = endpoint
         return endpoint

@@ -14,7 +14,7 @@ every identity reads through Azure RBAC.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from constructs import Construct
@@ -65,6 +65,7 @@ class TrainingDataSpec:
     blob_soft_delete_days: int = 30
     container_soft_delete_days: int = 30
     point_in_time_restore_days: int = 14
+    version_retention_days: int = 30  # blob versions older than this are deleted (lifecycle rule)
     immutability: Immutability | None = None  # WORM on the container; None = off
 
 
@@ -145,6 +146,7 @@ class SharedPlatform(Construct):
                 blob_soft_delete_days=td.blob_soft_delete_days,
                 container_soft_delete_days=td.container_soft_delete_days,
                 point_in_time_restore_days=td.point_in_time_restore_days,
+                version_retention_days=td.version_retention_days,
                 public_network_access=not private,
                 customer_managed_key=self.keys.for_key("training-data") if self.keys else None,
                 immutability=td.immutability,
@@ -219,6 +221,9 @@ class PrivateNetworkSpec:
     nsg_name: str
     address_space: str
     endpoint_names: dict[str, str]
+    # the registry's login server and the data endpoint of every registry location: their A records
+    # are written one by one (a replica added later gets its record in every network on the next plan)
+    registry_hosts: dict[str, str] = field(default_factory=dict)  # role ("login", "data-<region>") -> host
 
 
 # purpose -> (Private Link sub-resource); what every private region reaches privately
@@ -230,6 +235,7 @@ ENDPOINTS: dict[str, str] = {
     "key-vault": "vault",
     "hub": "amlworkspace",
     "cmk-vault": "vault",
+    "training-data-secondary": "blob_secondary",  # RA-GRS / RA-GZRS: the read-only copy in the pair
 }
 
 
@@ -240,6 +246,9 @@ class RegionalHubProps:
     tenant_id: str
     registry: HasId
     training_data: HasId
+    # RA-GRS / RA-GZRS: reach the account's read-only secondary too (a blob_secondary private endpoint
+    # in the VNet, an outbound rule in the hub's managed network), readable while its primary region is down
+    training_data_secondary: bool = False
     projects: tuple[tuple[str, str], ...]
     clusters: tuple[ClusterSpec, ...]
     # GZRS (or GRS without zones) keeps a geo copy of hub artifacts for durability; it is never failed
@@ -334,7 +343,9 @@ class RegionalHub(Construct):
                 grants=reads,
                 high_business_impact=props.high_business_impact,
                 public_network_access=not private,
-                outbound=(Outbound(name="training-data-blob", target=props.training_data, subresource="blob"),),
+                outbound=(Outbound(name="training-data-blob", target=props.training_data, subresource="blob"),)
+                + ((Outbound(name="training-data-blob-secondary", target=props.training_data,
+                             subresource="blob_secondary"),) if props.training_data_secondary else ()),
             ),
         )
         targets: dict[str, HasId] = {
@@ -347,6 +358,8 @@ class RegionalHub(Construct):
         }
         if props.cmk_vault is not None:
             targets["cmk-vault"] = props.cmk_vault
+        if props.training_data_secondary:
+            targets["training-data-secondary"] = props.training_data
         self.network = add_private_network(self, props.location, self.resource_group, props.network, targets)
         if self.keys is not None and self.network is not None:
             self.keys.wait_for(self.network.private_endpoints["key-vault"])
@@ -392,7 +405,8 @@ def add_private_network(
         ),
     )
     for purpose, target in targets.items():
-        net.connect(purpose, target=target, subresource=ENDPOINTS[purpose], name=spec.endpoint_names[purpose])
+        net.connect(purpose, target=target, subresource=ENDPOINTS[purpose], name=spec.endpoint_names[purpose],
+                    hosts=spec.registry_hosts if purpose == "registry" else None)
     return net
 
 

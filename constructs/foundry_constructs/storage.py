@@ -9,7 +9,9 @@ Example::
 
 On by default: blob soft delete (30 days), container soft delete (30 days),
 versioning, change feed and point-in-time restore (14 days, shorter than soft
-delete as Azure requires), TLS 1.2, HTTPS only, infrastructure encryption, no
+delete as Azure requires), a lifecycle rule that deletes blob versions older
+than ``version_retention_days`` (30: Azure keeps versions until deleted, so
+they would grow without bound) with the change feed kept as long, TLS 1.2, HTTPS only, infrastructure encryption, no
 public blob access, no shared keys (Azure AD only), no local users, no public
 network access (reach it through private endpoints; trusted Azure services
 bypass the firewall), a CanNotDelete lock and ``prevent_destroy``. Each is a
@@ -29,6 +31,7 @@ from foundry_constructs.azurerm import (
     storage_account,
     storage_container,
     storage_container_immutability_policy,
+    storage_management_policy,
 )
 from foundry_constructs.interfaces import CustomerManagedKey, Lock, add_lock
 
@@ -56,6 +59,7 @@ class StorageProps:
     container_soft_delete_days: int = 30
     versioning: bool = True
     point_in_time_restore_days: int = 14  # 0 = off; needs versioning and change feed
+    version_retention_days: int | None = 30  # versions older than this are deleted; None = kept forever
     shared_key_enabled: bool = False  # True only where a consumer cannot use Azure AD
     public_network_access: bool = False  # False: private endpoints only (trusted Azure services bypass)
     customer_managed_key: CustomerManagedKey | None = None  # None: Microsoft-managed keys
@@ -72,6 +76,9 @@ class ProtectedStorageAccount(Construct):
         restore = props.point_in_time_restore_days
         if restore and (not props.versioning or restore >= props.blob_soft_delete_days):
             raise ValueError("point-in-time restore needs versioning and fewer days than blob soft delete")
+        keep = props.version_retention_days if props.versioning else None
+        if keep is not None and keep <= restore:
+            raise ValueError(f"version_retention_days ({keep}) must exceed point_in_time_restore_days ({restore})")
         self.account = storage_account.StorageAccount(
             self,
             "account",
@@ -107,6 +114,8 @@ class ProtectedStorageAccount(Construct):
             blob_properties=storage_account.StorageAccountBlobProperties(
                 versioning_enabled=props.versioning,
                 change_feed_enabled=bool(restore) or None,
+                # unset, the change feed is kept forever; restore reads it back over its window only
+                change_feed_retention_in_days=(keep or restore + 1) if restore else None,
                 delete_retention_policy=storage_account.StorageAccountBlobPropertiesDeleteRetentionPolicy(
                     days=props.blob_soft_delete_days
                 ),
@@ -140,6 +149,22 @@ class ProtectedStorageAccount(Construct):
             )
             for name, container in self.containers.items()
         } if props.immutability else {}
+        # ARM (control plane) only: works with shared keys and public network access off
+        self.version_cleanup = storage_management_policy.StorageManagementPolicy(
+            self,
+            "version-cleanup",
+            storage_account_id=self.account.id,
+            rule=[storage_management_policy.StorageManagementPolicyRule(
+                name="delete-old-versions",
+                enabled=True,
+                filters=storage_management_policy.StorageManagementPolicyRuleFilters(blob_types=["blockBlob"]),
+                actions=storage_management_policy.StorageManagementPolicyRuleActions(
+                    version=storage_management_policy.StorageManagementPolicyRuleActionsVersion(
+                        delete_after_days_since_creation=keep
+                    )
+                ),
+            )],
+        ) if keep is not None else None
         self.lock = add_lock(self, self.account, props.lock, name=f"lock-{props.name}")
 
     @property
