@@ -731,12 +731,12 @@ def _runs(job: dict[str, Any]) -> str:
     return "\n".join(str(step.get("run", "")) for step in job.get("steps", []))
 
 
-def _applied_stacks(job: dict[str, Any]) -> set[str]:
-    """Stacks a job runs `terraform apply` on, matrix values included."""
+def _applied_targets(job: dict[str, Any]) -> set[str]:
+    """Which synth-job target (shared, primary, secondaries) a job runs `terraform apply` on."""
     if "terraform apply" not in _runs(job):
         return set()
     text = json.dumps(job)
-    return {s for s in ("fraud-prod-shared", "fraud-prod-eastus", "fraud-prod-westus") if s in text}
+    return {t for t in ("shared", "primary", "secondaries") if f"needs.synth.outputs.{t}" in text}
 
 
 def test_release_workflow_gates_every_secondary_deploy():
@@ -750,18 +750,19 @@ def test_release_workflow_gates_every_secondary_deploy():
     assert workflow["permissions"]["id-token"] == "write"
     assert workflow["defaults"]["run"]["shell"] == "bash", "pipefail, so a failed gate fails its step"
 
-    applies = {name: _applied_stacks(job) for name, job in jobs.items()}
-    secondary = [name for name, stacks in applies.items() if "fraud-prod-westus" in stacks]
+    # stack names come from the synth job (tests/test_workflow.py checks how): apply jobs name a target
+    applies = {name: _applied_targets(job) for name, job in jobs.items()}
+    secondary = [name for name, targets in applies.items() if "secondaries" in targets]
     assert secondary == ["deploy-secondary"]
     for name in secondary:
         assert "gate" in _ancestors(jobs, name), f"{name} must (transitively) need the gate"
-        assert applies[name] == {"fraud-prod-westus"}
-    for name, stacks in applies.items():
-        if stacks & {"fraud-prod-shared", "fraud-prod-eastus"}:
+        assert applies[name] == {"secondaries"}
+    for name, targets in applies.items():
+        if targets & {"shared", "primary"}:
             assert "gate" not in _ancestors(jobs, name), f"{name} deploys before the push and gate"
+    assert {"shared", "primary"} <= set().union(*applies.values())
     assert "push-image" in _ancestors(jobs, "gate")
     assert {"deploy-shared", "deploy-primary"} <= _ancestors(jobs, "push-image")
-    plan_matrix = jobs["plan"]["strategy"]["matrix"]["stack"]
-    assert sorted(plan_matrix) == ["fraud-prod-eastus", "fraud-prod-shared", "fraud-prod-westus"]
+    assert jobs["plan"]["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.synth.outputs.stacks) }}"
     assert "cdktf.out/stacks/${{ matrix.stack }}" in json.dumps(jobs["plan"])
     assert "make synth" in _runs(jobs["synth"])

@@ -1,0 +1,412 @@
+"""The release pipeline can apply what it claims (issue 13, point 6).
+
+- Lint: every workflow in .github/workflows/ validates against check-jsonschema's vendored GitHub
+  workflow schema (offline), and a broken workflow fails that lint.
+- Runners: every job that reaches Azure (terraform, az, docker push, the gate) runs on runner labels
+  from repository variables / inputs, through the synth job, never on a GitHub-hosted image.
+- State: the synth job refuses a local backend before anything is applied (the step is run here).
+- Identity: the roles the stacks assign are computed from the synthesized output
+  (app/pipeline_roles.py); each is in the verified table and in docs/pipeline.md with its id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from app import pipeline_roles
+from app.pipeline_roles import BUILTIN_ROLES, PIPELINE_IDENTITY_ROLES, UnknownRoleError, assigned_roles, condition
+from tests.conftest import DEFAULT_CONFIG, ROOT, Synth, synth_config
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+RELEASE = WORKFLOWS / "release.yml"
+PIPELINE_DOC = ROOT / "docs" / "pipeline.md"
+HOSTED = re.compile(r"\b(ubuntu|windows|macos)-[\w.]+")
+# what reaches Azure (and with private networking, a private endpoint): then the job needs a VNet runner
+AZURE_COMMANDS = re.compile(r"\bterraform (init|plan|apply)\b|\baz \w|\bdocker push\b|\bmain\.py gate\b")
+AZURE_ACTIONS = ("azure/login@", "hashicorp/setup-terraform@")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _workflow() -> dict[str, Any]:
+    return yaml.safe_load(RELEASE.read_text())
+
+
+def _jobs() -> dict[str, Any]:
+    return _workflow()["jobs"]
+
+
+def _needs(job: dict[str, Any]) -> list[str]:
+    needs = job.get("needs", [])
+    return [needs] if isinstance(needs, str) else list(needs)
+
+
+def _ancestors(jobs: dict[str, Any], name: str) -> set[str]:
+    seen: set[str] = set()
+    todo = _needs(jobs[name])
+    while todo:
+        parent = todo.pop()
+        assert parent in jobs, f"{name} needs unknown job {parent}"
+        if parent not in seen:
+            seen.add(parent)
+            todo.extend(_needs(jobs[parent]))
+    return seen
+
+
+def _runs(job: dict[str, Any]) -> str:
+    return "\n".join(str(step.get("run", "")) for step in job.get("steps", []))
+
+
+def _reaches_azure(job: dict[str, Any]) -> bool:
+    uses = [str(step.get("uses", "")) for step in job.get("steps", [])]
+    return bool(AZURE_COMMANDS.search(_runs(job))) or any(u.startswith(AZURE_ACTIONS) for u in uses)
+
+
+def _step(job: dict[str, Any], step_id: str) -> tuple[int, dict[str, Any]]:
+    for i, step in enumerate(job["steps"]):
+        if step.get("id") == step_id:
+            return i, step
+    raise AssertionError(f"no step with id {step_id!r}")
+
+
+def _heredoc(step: dict[str, Any]) -> str:
+    """The Python a step feeds to `.venv/bin/python - <<'EOF'`."""
+    match = re.search(r"<<'EOF'[^\n]*\n(.*?)\nEOF\b", step["run"], re.S)
+    assert match, f"step {step.get('name')!r} runs no Python heredoc"
+    return match.group(1)
+
+
+def _run_step(step: dict[str, Any], *, config: Path, outdir: Path, **env: str) -> subprocess.CompletedProcess:
+    """Run a synth-job step's Python as the workflow does (stdout is what goes to $GITHUB_OUTPUT)."""
+    full = {**os.environ, "CONFIG": str(config), "CDKTF_OUTDIR": str(outdir), **env}
+    return subprocess.run([sys.executable, "-c", _heredoc(step)], cwd=ROOT, env=full,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _lint(*paths: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", *map(str, paths)],
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def _outputs(stdout: str) -> dict[str, Any]:
+    out = {}
+    for line in stdout.splitlines():
+        key, _, value = line.partition("=")
+        out[key] = json.loads(value) if value[:1] in "[{" else value
+    return out
+
+
+RUNNER_VARS = {
+    "RUNNER_LABELS_SHARED": '["self-hosted", "ops-eastus"]',
+    "RUNNER_LABELS_EASTUS": "self-hosted, vnet-eastus",
+    "RUNNER_LABELS_WESTUS": '["self-hosted", "vnet-westus"]',
+    "AZURE_CLIENT_ID": "not-a-runner-label",
+}
+
+
+@pytest.fixture(scope="module")
+def remote_state(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Synth]:
+    """The default config with an azurerm backend, as a file (what the workflow loads) and synthesized."""
+    data = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    data["backend"] = {"type": "azurerm", "resource_group_name": "rg-tfstate",
+                       "storage_account_name": "stcontosotfstate", "container_name": "tfstate"}
+    base = tmp_path_factory.mktemp("remote-state")
+    config = base / "release.yaml"
+    config.write_text(yaml.safe_dump(data, sort_keys=False))
+    return config, synth_config(config, base / "cdktf.out")
+
+
+# --------------------------------------------------------------------------- lint
+
+
+def test_every_workflow_passes_the_github_workflow_schema():
+    files = sorted([*WORKFLOWS.glob("*.yml"), *WORKFLOWS.glob("*.yaml")])
+    assert RELEASE in files
+    for path in files:
+        proc = _lint(path)
+        assert proc.returncode == 0, f"{path.name}:\n{proc.stdout}{proc.stderr}"
+
+
+def _write(workflow: dict[str, Any], path: Path) -> Path:
+    # PyYAML (YAML 1.1) reads the key `on` as True: write it back as `on`
+    fixed = {("on" if key is True else key): value for key, value in workflow.items()}
+    path.write_text(yaml.safe_dump(fixed, sort_keys=False))
+    return path
+
+
+def test_lint_fails_a_workflow_with_a_job_missing_runs_on(tmp_path):
+    assert _lint(_write(_workflow(), tmp_path / "unchanged.yml")).returncode == 0  # the round trip is clean
+    broken = _workflow()
+    del broken["jobs"]["gate"]["runs-on"]
+    proc = _lint(_write(broken, tmp_path / "broken.yml"))
+    assert proc.returncode != 0
+    assert "'runs-on' is a required property" in proc.stdout + proc.stderr
+
+
+def test_lint_fails_a_misspelt_key(tmp_path):
+    broken = _workflow()
+    broken["jobs"]["deploy-secondary"]["need"] = broken["jobs"]["deploy-secondary"].pop("needs")
+    assert _lint(_write(broken, tmp_path / "broken.yml")).returncode != 0
+
+
+# --------------------------------------------------------------------------- runners and order
+
+
+def test_jobs_that_reach_azure_run_on_configured_runners():
+    jobs = _jobs()
+    reaching = {name for name, job in jobs.items() if _reaches_azure(job)}
+    assert reaching == {"plan", "deploy-shared", "deploy-primary", "push-image", "gate", "deploy-secondary"}
+    for name in reaching:
+        job = jobs[name]
+        runs_on = job["runs-on"]
+        assert isinstance(runs_on, str) and runs_on.startswith("${{"), f"{name}: runs-on {runs_on!r} is hard-coded"
+        assert not HOSTED.search(runs_on), f"{name}: runs-on {runs_on!r} names a GitHub-hosted image"
+        if "matrix." in runs_on:
+            include = job["strategy"]["matrix"]["include"]
+            assert "needs.synth.outputs." in include, f"{name}: matrix must come from the synth job"
+        else:
+            assert re.search(r"needs\.synth\.outputs\.|vars\.|inputs\.", runs_on), f"{name}: {runs_on!r}"
+        assert "synth" in _ancestors(jobs, name)
+
+
+def test_only_the_synth_job_may_use_a_hosted_runner():
+    jobs = _jobs()
+    hosted = {name for name, job in jobs.items() if HOSTED.search(json.dumps(job.get("runs-on")))}
+    assert hosted <= {"synth"}
+    assert not _reaches_azure(jobs["synth"]), "the synth job must stay free of Azure access on a hosted runner"
+
+
+def test_runner_labels_come_from_vars_or_inputs():
+    workflow = _workflow()
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1: PyYAML reads the key `on` as True
+    assert "runner_labels" in triggers["workflow_dispatch"]["inputs"]
+    _, step = _step(workflow["jobs"]["synth"], "targets")
+    assert step["env"]["VARS_JSON"] == "${{ toJSON(vars) }}"
+    assert step["env"]["RUNNER_LABELS_INPUT"] == "${{ inputs.runner_labels }}"
+
+
+def test_order_synth_plan_shared_primary_push_gate_secondaries():
+    jobs = _jobs()
+    chain = ["synth", "plan", "deploy-shared", "deploy-primary", "push-image", "gate", "deploy-secondary"]
+    for earlier, later in zip(chain, chain[1:]):
+        assert earlier in _ancestors(jobs, later), f"{later} must run after {earlier}"
+    assert "gate" in _needs(jobs["deploy-secondary"])
+    for name in ("deploy-shared", "deploy-primary", "push-image"):
+        assert "gate" not in _ancestors(jobs, name)
+
+
+def test_stacks_and_regions_are_derived_not_written(default_cfg):
+    jobs = _jobs()
+    text = json.dumps(jobs)
+    for literal in (default_cfg.namer.stack("shared"), default_cfg.registry_name, *default_cfg.hub_regions):
+        assert literal not in text, f"{literal!r} is hard-coded in a job: derive it in the synth job"
+    assert jobs["deploy-secondary"]["strategy"]["matrix"]["include"] == \
+        "${{ fromJSON(needs.synth.outputs.secondaries) }}"
+    assert jobs["plan"]["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.synth.outputs.stacks) }}"
+    for name, output in (("deploy-shared", "shared"), ("deploy-primary", "primary")):
+        assert jobs[name]["env"]["STACK"] == f"${{{{ fromJSON(needs.synth.outputs.{output}).stack }}}}"
+        assert "terraform apply" in _runs(jobs[name])
+    assert "needs.synth.outputs.replica_regions" in _runs(jobs["gate"])
+
+
+def test_targets_step_derives_stacks_and_runners(default_synth):
+    _, step = _step(_jobs()["synth"], "targets")
+    proc = _run_step(step, config=DEFAULT_CONFIG, outdir=default_synth.outdir, VARS_JSON=json.dumps(RUNNER_VARS),
+                     RUNNER_LABELS_INPUT='{"westus": ["self-hosted", "dr-westus"]}')
+    assert proc.returncode == 0, proc.stderr
+    out = _outputs(proc.stdout)
+    assert out["registry"] == "crcontosofraudprod" and out["replica_regions"] == "westus"
+    assert out["shared"] == {"stack": "fraud-prod-shared", "region": "eastus", "runs_on": ["self-hosted", "ops-eastus"]}
+    assert out["primary"] == {"stack": "fraud-prod-eastus", "region": "eastus", "runs_on": ["self-hosted", "vnet-eastus"]}
+    assert out["secondaries"] == [{"stack": "fraud-prod-westus", "region": "westus", "runs_on": ["self-hosted", "dr-westus"]}]
+    assert [t["stack"] for t in out["stacks"]] == ["fraud-prod-shared", "fraud-prod-eastus", "fraud-prod-westus"]
+    assert {t["stack"] for t in out["stacks"]} <= set(default_synth.manifest["stacks"])
+
+
+@pytest.mark.parametrize(
+    ("runner_vars", "expected"),
+    [
+        ({k: v for k, v in RUNNER_VARS.items() if k != "RUNNER_LABELS_WESTUS"}, "RUNNER_LABELS_WESTUS"),
+        ({**RUNNER_VARS, "RUNNER_LABELS_SHARED": "ubuntu-latest"}, "GitHub-hosted"),
+        ({}, "RUNNER_LABELS_SHARED"),
+        ({**RUNNER_VARS, "RUNNER_LABELS_EASTUS": '["self-hosted", '}, "neither a JSON array"),
+    ],
+    ids=["missing-region", "hosted-label", "none-set", "bad-json"],
+)
+def test_targets_step_refuses_missing_or_hosted_runners(default_synth, runner_vars, expected):
+    _, step = _step(_jobs()["synth"], "targets")
+    proc = _run_step(step, config=DEFAULT_CONFIG, outdir=default_synth.outdir, VARS_JSON=json.dumps(runner_vars))
+    assert proc.returncode == 1
+    assert "::error" in proc.stderr and expected in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+# --------------------------------------------------------------------------- state
+
+
+def test_local_state_is_refused_before_anything_is_applied():
+    jobs = _jobs()
+    synth = jobs["synth"]
+    index, step = _step(synth, "refuse-local-state")
+    body = _heredoc(step)
+    assert "from app.config import load_config" in body and 'cfg.backend.type == "local"' in body
+    assert "::error" in body
+    uploads = [i for i, s in enumerate(synth["steps"]) if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
+    assert uploads and index < min(uploads), "refuse before the output leaves the synth job"
+    for name, job in jobs.items():
+        if "terraform apply" in _runs(job) or "terraform plan" in _runs(job):
+            assert "synth" in _ancestors(jobs, name), f"{name} could run without the refusal"
+
+
+def test_refusal_step_fails_on_the_default_local_backend(default_synth):
+    _, step = _step(_jobs()["synth"], "refuse-local-state")
+    proc = _run_step(step, config=DEFAULT_CONFIG, outdir=default_synth.outdir)
+    assert proc.returncode == 1
+    assert "::error" in proc.stdout and "backend.type is local" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_refusal_step_passes_a_remote_backend(remote_state):
+    config, synth = remote_state
+    _, step = _step(_jobs()["synth"], "refuse-local-state")
+    proc = _run_step(step, config=config, outdir=synth.outdir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "state backend: azurerm" in proc.stdout
+
+
+@pytest.mark.slow
+def test_refusal_step_catches_output_synthesized_with_local_state(remote_state, default_synth):
+    config, _ = remote_state
+    _, step = _step(_jobs()["synth"], "refuse-local-state")
+    proc = _run_step(step, config=config, outdir=default_synth.outdir)  # config says azurerm, output says local
+    assert proc.returncode == 1 and "synthesized with a local backend" in proc.stdout
+
+
+# --------------------------------------------------------------------------- identity: computed roles
+
+
+def _assigned_names(synth: Synth) -> set[str]:
+    return {
+        body["role_definition_name"]
+        for stack in synth.stacks
+        for body in synth.resources(stack, "azurerm_role_assignment").values()
+    }
+
+
+def test_every_role_the_default_stacks_assign_is_in_the_table(default_synth):
+    names = _assigned_names(default_synth)
+    assert names, "the default stacks assign roles"
+    assert names <= set(BUILTIN_ROLES), f"add to app/pipeline_roles.py BUILTIN_ROLES: {names - set(BUILTIN_ROLES)}"
+    computed = assigned_roles(default_synth.outdir)
+    assert {r.name for r in computed} == names
+    assert all(r.id == BUILTIN_ROLES[r.name] for r in computed)
+
+
+def test_role_tables_hold_well_formed_distinct_ids():
+    for table in (BUILTIN_ROLES, PIPELINE_IDENTITY_ROLES):
+        for name, role_id in table.items():
+            assert re.fullmatch(r"[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}", role_id), name
+    ids = [*BUILTIN_ROLES.values(), *PIPELINE_IDENTITY_ROLES.values()]
+    assert len(ids) == len(set(ids))
+    assert BUILTIN_ROLES["Azure AI Enterprise Network Connection Approver"] == "b556d68e-0be0-4f35-a333-ad7ee1ce17ea"
+    assert PIPELINE_IDENTITY_ROLES["Contributor"] == "b24988ac-6180-42a0-ab88-20f7382dd24c"
+    assert PIPELINE_IDENTITY_ROLES["Role Based Access Control Administrator"] == "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
+
+
+def test_docs_name_every_role_and_its_id(default_synth):
+    doc = PIPELINE_DOC.read_text()
+    for role in assigned_roles(default_synth.outdir):
+        assert role.name in doc and role.id in doc, f"docs/pipeline.md must list {role.name} ({role.id})"
+    for name, role_id in {**BUILTIN_ROLES, **PIPELINE_IDENTITY_ROLES}.items():
+        assert re.search(rf"\|\s*{re.escape(name)}\s*\|\s*`?{role_id}`?\s*\|", doc), \
+            f"docs/pipeline.md: no table row for {name} | {role_id}"
+
+
+def test_docs_example_is_the_default_synth_output(default_synth):
+    expected = condition(r.id for r in assigned_roles(default_synth.outdir))
+    assert expected in PIPELINE_DOC.read_text(), (
+        "docs/pipeline.md shows a stale condition: replace its example with the output of "
+        f"`python -m app.pipeline_roles` for config/default.yaml:\n{pipeline_roles.render(assigned_roles(default_synth.outdir))}"
+    )
+
+
+def _fake_out(tmp_path: Path, assignments: dict[str, dict[str, Any]]) -> Path:
+    stack = tmp_path / "out" / "stacks" / "demo"
+    stack.mkdir(parents=True)
+    (stack / "cdk.tf.json").write_text(json.dumps({"resource": {"azurerm_role_assignment": assignments}}))
+    return tmp_path / "out"
+
+
+def test_an_unlisted_role_raises(tmp_path):
+    out = _fake_out(tmp_path, {"a": {"role_definition_name": "AcrPull"}, "b": {"role_definition_name": "Owner"}})
+    with pytest.raises(UnknownRoleError, match="'Owner'.*BUILTIN_ROLES"):
+        assigned_roles(out)
+
+
+def test_role_definition_ids_are_named_or_refused(tmp_path):
+    known = f"/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/{BUILTIN_ROLES['AcrPull']}"
+    out = _fake_out(tmp_path, {"a": {"role_definition_id": known}})
+    assert [r.name for r in assigned_roles(out)] == ["AcrPull"]
+    for ref in ("${data.azurerm_role_definition.x.id}",
+                "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"):
+        (out / "stacks" / "demo" / "cdk.tf.json").write_text(
+            json.dumps({"resource": {"azurerm_role_assignment": {"a": {"role_definition_id": ref}}}}))
+        with pytest.raises(UnknownRoleError):
+            assigned_roles(out)
+
+
+def test_condition_limits_writes_and_deletes_to_the_listed_roles():
+    ids = [BUILTIN_ROLES["Storage Blob Data Reader"], BUILTIN_ROLES["AcrPull"]]
+    listed = "{2a2b9908-6ea1-4ae2-8e65-a410df84e7d1, 7f951dda-4ed3-4680-a7ca-43fe172d538d}"
+    assert condition(ids) == (
+        "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR "
+        f"(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {listed})) "
+        "AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR "
+        f"(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {listed}))"
+    )
+    with pytest.raises(ValueError):
+        condition([])
+
+
+def test_cli_prints_roles_and_condition(default_synth):
+    cmd = [sys.executable, "-m", "app.pipeline_roles", "--out", str(default_synth.outdir)]
+    full = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert full.returncode == 0, full.stderr
+    only = subprocess.run([*cmd, "--condition-only"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    expected = condition(r.id for r in assigned_roles(default_synth.outdir))
+    assert only.returncode == 0 and only.stdout.strip() == expected
+    assert expected in full.stdout
+    for role in assigned_roles(default_synth.outdir):
+        assert f"{role.name}" in full.stdout and role.id in full.stdout
+
+
+def test_cli_without_output_is_a_usage_error(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "app.pipeline_roles", "--out", str(tmp_path / "none")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "make synth" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cli_unlisted_role_exits_1(tmp_path):
+    out = _fake_out(tmp_path, {"a": {"role_definition_name": "User Access Administrator"}})
+    proc = subprocess.run([sys.executable, "-m", "app.pipeline_roles", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "User Access Administrator" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_synth_job_prints_the_roles_and_fails_on_an_unlisted_one():
+    runs = _runs(_jobs()["synth"])
+    assert "python -m app.pipeline_roles" in runs
+    assert "docs/pipeline.md" in RELEASE.read_text().split("name: release")[0], "the header points to the docs"
