@@ -92,6 +92,17 @@ def build_parser() -> argparse.ArgumentParser:
     from app import report as report_command  # light: no cdktf, jsii or pydantic at import
 
     report_command.add_arguments(report)
+    failure_modes = sub.add_parser(
+        "failure-modes",
+        help="what each component does in a regional outage, with the runbook (docs/failure-modes.md)",
+        description="Synthesize the config into a scratch directory, read what the stacks contain and write one "
+        "table per outage (primary, secondary, the registry's home, the state backend's region): per component what "
+        "happens, what is automatic, the runbook step and how long it takes; then the runbook. Exit 0 written, "
+        "2 usage or config error.",
+    )
+    from app import failure_modes as failure_modes_command  # light: cdktf loads only when it synthesizes
+
+    failure_modes_command.add_arguments(failure_modes)
     return parser
 
 
@@ -130,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app import report
 
             return report.run(args)
+        if args.command == "failure-modes":
+            from app import failure_modes
+
+            return failure_modes.run(args)
     except UserError as e:
         print(str(e), file=sys.stderr)
         return e.exit_code

@@ -292,6 +292,9 @@ class Routing(_Model):
     host_template: Annotated[str, Field(pattern=r"^[a-z0-9.{}-]+$", max_length=253)] | None = None
     endpoints: dict[str, Annotated[str, Field(pattern=_HOST)]] = {}
     probe: Probe = Probe()
+    # the team's ingress that serves each region's scoring endpoint and its health path (an external dependency of
+    # the inference path); assumed SLA, default Azure Application Gateway v2's 99.95%
+    ingress_sla_percent: Annotated[float, Field(ge=90, lt=100)] = 99.95
 
 
 class LocalBackend(_Model):

@@ -407,6 +407,13 @@ def availability(cfg: PlatformConfig) -> dict[str, Any]:
                    "source": SLAS[k].source, "basis": SLAS[k].basis} for k in region_keys]
     components += [{"key": k, "service": SLAS[k].service, "role": role[k], "scope": "global", "percent": SLAS[k].percent,
                     "source": SLAS[k].source, "basis": SLAS[k].basis} for k in global_keys]
+    ingress = cfg.routing.ingress_sla_percent if cfg.routing is not None else None
+    if ingress is not None:
+        components.append({
+            "key": "ingress", "service": "Inference ingress (yours: an external dependency)",
+            "role": "serves each region's scoring endpoint and the public health path Traffic Manager probes",
+            "scope": "each region, inference only", "percent": ingress, "source": "routing.ingress_sla_percent",
+            "basis": "assumed, not built by these stacks; the default is Azure Application Gateway v2's SLA"})
     components += [{"key": k, "service": SLAS[k].service, "role": "monitoring, not in the request path",
                     "scope": "excluded", "percent": SLAS[k].percent, "source": SLAS[k].source, "basis": SLAS[k].basis}
                    for k in ("log_analytics", "application_insights")]
@@ -422,8 +429,11 @@ def availability(cfg: PlatformConfig) -> dict[str, Any]:
     paths = []
     for name, keys in (("inference (serving)", [k for k in global_keys if k in ("traffic_manager", "cmk_key_vault")]),
                        ("training", [k for k in global_keys if k != "traffic_manager"])):
-        f = composite(chains, [SLAS[k].percent for k in keys], cfg.regions.primary)
+        serving = name.startswith("inference") and ingress is not None
+        path_chains = {loc: chain + [ingress] for loc, chain in chains.items()} if serving else chains
+        f = composite(path_chains, [SLAS[k].percent for k in keys], cfg.regions.primary)
         paths.append({"path": name, "global_components": [SLAS[k].service for k in keys],
+                      "external_dependencies": ["inference ingress"] if serving else [],
                       "single_region_percent": _r(f["single_region"]), "upper_bound_percent": _r(f["upper_bound"]),
                       "meets_target": {"single_region": f["single_region"] >= target, "upper_bound": f["upper_bound"] >= target}})
 
@@ -482,11 +492,16 @@ def failover_detection_seconds(cfg: PlatformConfig) -> int | None:
 
 
 def rpo_rto(cfg: PlatformConfig) -> list[dict[str, Any]]:
+    from app.failure_modes import training_data_outage
+
     td, t = cfg.training_data, cfg.targets
-    red = td.redundancy.value
+    red = cfg.training_data_replication
     pair = region(cfg.regions.primary).pair
-    ra = red.startswith("RA")
     detect = failover_detection_seconds(cfg)
+    # what the stacks build for this config: the blob_secondary endpoints and outbound rules exist with RA-GRS/RA-GZRS
+    outage = training_data_outage(red, cfg.regions.primary, worm=bool(td.immutability_days),
+                                  secondary_reachable=cfg.training_data_secondary_readable,
+                                  cmk=cfg.encryption.customer_managed_keys)
     paths = [
         {
             "path": "training data",
@@ -494,11 +509,15 @@ def rpo_rto(cfg: PlatformConfig) -> list[dict[str, Any]]:
                          + (" across zones" if "Z" in red else "") + f", asynchronous copy to its pair {pair}",
             "rpo": "typically under 15 minutes of writes (the account's Last Sync Time); Azure gives no SLA on the lag",
             "rpo_minutes_typical": 15,
-            "rto": ("reads: immediate from the secondary endpoint; writes: after a customer-initiated failover"
-                    if ra else "after a customer-initiated account failover; nothing is readable in the pair until then"),
+            "rto": f"reads: {outage['reads']}; writes: {outage['writes']}",
+            "rto_minutes": outage["rto_minutes"],
+            "rto_reason": outage["reason"],
+            "readable_in_secondary_during_outage": outage["readable_in_secondary"],
             "target_rpo_minutes": t.rpo_minutes,
             "meets_rpo_target": t.rpo_minutes >= 15,
-            "notes": "Failover is your decision and makes the pair the primary (LRS there until you re-enable geo-replication). "
+            "notes": ("An immutability (WORM) policy is on: Azure refuses to fail the account over, so the data waits for "
+                      "the region. " if td.immutability_days else "")
+                     + "Failover is your decision and makes the pair the primary (LRS there until you re-enable geo-replication). "
                      + ("" if pair in cfg.hub_regions else f"The pair {pair} is not a hub region: after failover the hubs read the data across regions. ")
                      + "Deletions and overwrites replicate too: soft delete, versioning and point-in-time restore are the guard against them.",
         },

@@ -86,3 +86,19 @@ def test_scan_would_catch_a_regression(tmp_path, default_synth):
     (stack / "cdk.tf.json").write_text(json.dumps(doc))
     failed = " ".join(scan(tmp_path / "stacks")["failed"])
     assert "CKV_AZURE_59" in failed and "CKV_AZURE_44" in failed
+
+
+@pytest.mark.slow
+def test_every_shipped_config_and_read_access_have_no_failed_check(tmp_path):
+    """Every config in the repo, and RA-GRS (blob_secondary endpoints, the AzAPI outbound rule), scanned together."""
+    from tests.conftest import synth_config
+
+    out = tmp_path / "all"
+    configs = sorted([*(ROOT / "config").glob("*.yaml"), *(ROOT / "benchmarks").glob("*.yaml")])
+    for i, config in enumerate(configs):
+        synth_config(config, out / f"{i}-{config.stem}")
+    synth_config(ROOT / "config" / "default.yaml", out / "ragrs", **{"training_data.redundancy": "RAGRS"})
+    result = scan(out)
+    assert result["failed"] == [], "\n".join(result["failed"])
+    assert result["code"] == 0
+    assert result["passed"] >= 100 * (len(configs) + 1), "checkov read fewer outputs than were synthesized"

@@ -123,7 +123,12 @@ def test_default_availability_matches_an_independent_computation(default_report)
     assert a["downtime_minutes_per_month"]["target"] == pytest.approx(21.9)
     assert "1 - (1 - A_eastus) x (1 - A_westus)" in a["formula"]["regions"]
     serving = next(p for p in a["by_path"] if p["path"].startswith("inference"))
-    assert serving["upper_bound_percent"] == pytest.approx(100 * both * 0.9999, abs=1e-6)
+    # serving also needs the team's ingress in each region (assumed 99.95%: routing.ingress_sla_percent)
+    served = 1 - (1 - region * 0.9995) ** 2
+    assert serving["upper_bound_percent"] == pytest.approx(100 * served * 0.9999, abs=1e-6)
+    assert serving["external_dependencies"] == ["inference ingress"]
+    (ingress,) = [c for c in a["components"] if c["key"] == "ingress"]
+    assert ingress["percent"] == 99.95 and ingress["source"] == "routing.ingress_sla_percent"
     assert any(w["code"] == "below-target" for w in default_report["warnings"])
 
 
