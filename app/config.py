@@ -451,6 +451,12 @@ class PlatformConfig:
     def is_passive(self, location: str) -> bool:
         return self.raw.regions.mode is Mode.ACTIVE_PASSIVE and location != self.raw.regions.primary
 
+    def literal(self) -> "PlatformConfig":
+        """This config with every string a Terraform literal (``${`` -> ``$${``): what the stacks are built from."""
+        from app.literal import literal_model
+
+        return PlatformConfig(raw=literal_model(self.raw), source=self.source, warnings=self.warnings)
+
     def is_promoted(self, location: str) -> bool:
         """A secondary region that Traffic Manager serves first (``regions.active`` / ``--active-region``)."""
         return location == self.active_region and location != self.raw.regions.primary

@@ -19,6 +19,8 @@ from stacks.shared import SharedStack
 
 def build_app(cfg: PlatformConfig, outdir: str) -> App:
     """The shared stack, one RegionStack per hub region (primary first) and, with routing, the routing stack."""
+    # every string from the config reaches the stacks as a Terraform literal, never an expression
+    cfg = cfg.literal()
     app = App(outdir=outdir, skip_validation=False, stack_traces=False)
     with default_tags(cfg.resource_tags):  # every taggable resource gets the platform's tags as defaults
         shared = SharedStack(app, cfg)
