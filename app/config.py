@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 import os
 import re
+import stat
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -53,8 +54,11 @@ class Mode(enum.StrEnum):
     ACTIVE_ACTIVE = "active-active"
 
 
-_LOWER_ALNUM = r"^[a-z][a-z0-9]*$"
+_LOWER_ALNUM = r"^[a-z][a-z0-9]*\Z"
 _SPELLINGS = {"RA-GRS": "RAGRS", "RA-GZRS": "RAGZRS"}
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class _Model(BaseModel):
@@ -70,7 +74,7 @@ class Naming(_Model):
 
 
 TagValue = Annotated[str, Field(min_length=1, max_length=256)]
-TagKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^<>%&\\?/]+$")]
+TagKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^<>%&\\?/]+\Z")]
 
 
 class Tags(_Model):
@@ -157,7 +161,7 @@ class Hub(_Model):
 class ClusterOverride(_Model):
     """Per-region sizing of one compute cluster."""
 
-    vm_size: Annotated[str, Field(pattern=r"^Standard_[A-Za-z0-9_]+$")] | None = None
+    vm_size: Annotated[str, Field(pattern=r"^Standard_[A-Za-z0-9_]+\Z")] | None = None
     min_nodes: Annotated[int, Field(ge=0, le=1000)] | None = None
     max_nodes: Annotated[int, Field(ge=1, le=1000)] | None = None
 
@@ -166,7 +170,7 @@ class Cluster(_Model):
     """One autoscaling compute cluster, present in every hub region."""
 
     name: str
-    vm_size: Annotated[str, Field(pattern=r"^Standard_[A-Za-z0-9_]+$")]
+    vm_size: Annotated[str, Field(pattern=r"^Standard_[A-Za-z0-9_]+\Z")]
     vm_priority: Literal["Dedicated", "LowPriority"] = "Dedicated"
     min_nodes: Annotated[int, Field(ge=0, le=1000)] = 0
     max_nodes: Annotated[int, Field(ge=1, le=1000)] = 4
@@ -181,7 +185,7 @@ class Compute(_Model):
     clusters: Annotated[list[Cluster], Field(min_length=1, max_length=20)]
 
 
-_IMAGE = r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$"
+_IMAGE = r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})\Z"
 
 
 class ReleaseGate(_Model):
@@ -193,7 +197,7 @@ class ReleaseGate(_Model):
     interval_seconds: Annotated[int, Field(ge=1, le=600)] = 15
 
 
-_CIDR = r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$"
+_CIDR = r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}\Z"
 
 
 class Network(_Model):
@@ -226,9 +230,9 @@ class Encryption(_Model):
     key_rotation_days: Annotated[int, Field(ge=30, le=700)] = 365
 
 
-_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-_HOST = r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
-_RECEIVER = r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$"
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z"
+_HOST = r"^(?=.{1,253}\Z)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z"
+_RECEIVER = r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}\Z"
 
 
 class EmailReceiver(_Model):
@@ -238,7 +242,7 @@ class EmailReceiver(_Model):
 
 class WebhookReceiver(_Model):
     name: Annotated[str, Field(pattern=_RECEIVER)]
-    uri: Annotated[str, Field(pattern=r"^https://[^\s]+$", max_length=2048)]
+    uri: Annotated[str, Field(pattern=r"^https://[^\s]+\Z", max_length=2048)]
 
 
 class Receivers(_Model):
@@ -275,8 +279,8 @@ class Probe(_Model):
 
     protocol: Literal["HTTP", "HTTPS", "TCP"] = "HTTPS"
     port: Annotated[int, Field(ge=1, le=65535)] = 443
-    path: Annotated[str, Field(pattern=r"^/[^\s]*$", max_length=1024)] = "/health"
-    expected_status_codes: Annotated[list[Annotated[str, Field(pattern=r"^[1-5]\d\d(-[1-5]\d\d)?$")]],
+    path: Annotated[str, Field(pattern=r"^/[^\s]*\Z", max_length=1024)] = "/health"
+    expected_status_codes: Annotated[list[Annotated[str, Field(pattern=r"^[1-5]\d\d(-[1-5]\d\d)?\Z")]],
                                      Field(min_length=1, max_length=8)] = ["200-299"]
     interval_seconds: Literal[10, 30] = 30
     timeout_seconds: Annotated[int, Field(ge=5, le=10)] = 10
@@ -286,10 +290,10 @@ class Probe(_Model):
 class Routing(_Model):
     """Failover routing: a Traffic Manager profile, Priority method, active region first."""
 
-    dns_name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")] | None = None
+    dns_name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]\Z")] | None = None
     ttl_seconds: Annotated[int, Field(ge=0, le=2147483647)] = 30
     # each hub region's inference host: endpoints[region], else host_template with {region} / {code}
-    host_template: Annotated[str, Field(pattern=r"^[a-z0-9.{}-]+$", max_length=253)] | None = None
+    host_template: Annotated[str, Field(pattern=r"^[a-z0-9.{}-]+\Z", max_length=253)] | None = None
     endpoints: dict[str, Annotated[str, Field(pattern=_HOST)]] = {}
     probe: Probe = Probe()
     # the team's ingress that serves each region's scoring endpoint and its health path (an external dependency of
@@ -301,19 +305,19 @@ class LocalBackend(_Model):
     """State files under a relative folder (ignored by git), one per stack."""
 
     type: Literal["local"]
-    path: Annotated[str, Field(pattern=r"^(?!/)(?!.*\.\.)[A-Za-z0-9_./-]+$", max_length=200)] = "state"
+    path: Annotated[str, Field(pattern=r"^(?!/)(?!.*\.\.)[A-Za-z0-9_./-]+\Z", max_length=200)] = "state"
 
 
 class AzurermBackend(_Model):
     """State in an Azure storage account, Azure AD auth only (no key, no secret)."""
 
     type: Literal["azurerm"]
-    resource_group_name: Annotated[str, Field(pattern=r"^[-\w.()]{0,89}[-\w()]$")]
-    storage_account_name: Annotated[str, Field(pattern=r"^[a-z0-9]{3,24}$")]
-    container_name: Annotated[str, Field(pattern=r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
-    key_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,200}$")] | None = None
+    resource_group_name: Annotated[str, Field(pattern=r"^[-\w.()]{0,89}[-\w()]\Z")]
+    storage_account_name: Annotated[str, Field(pattern=r"^[a-z0-9]{3,24}\Z")]
+    container_name: Annotated[str, Field(pattern=r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]\Z")]
+    key_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,200}\Z")] | None = None
     subscription_id: Annotated[
-        str, Field(pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+        str, Field(pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z")
     ] | None = None
 
 
@@ -321,9 +325,9 @@ class CloudBackend(_Model):
     """HCP Terraform / Terraform Enterprise: one named workspace per stack."""
 
     type: Literal["cloud"]
-    organization: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")]
-    workspace_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,60}$")]
-    project: Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9 _-]+$")] | None = None
+    organization: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}\Z")]
+    workspace_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,60}\Z")]
+    project: Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9 _-]+\Z")] | None = None
     hostname: Annotated[str, Field(pattern=_HOST)] = "app.terraform.io"
 
 
@@ -333,7 +337,7 @@ Backend = Annotated[LocalBackend | AzurermBackend | CloudBackend, Field(discrimi
 class Report(_Model):
     """Inputs of ``python main.py report``: price overrides (USD per unit, see app/prices.yaml)."""
 
-    price_overrides: Annotated[dict[Annotated[str, Field(pattern=r"^[a-z0-9_.]+$")], Annotated[float, Field(ge=0, le=1e7)]],
+    price_overrides: Annotated[dict[Annotated[str, Field(pattern=r"^[a-z0-9_.]+\Z")], Annotated[float, Field(ge=0, le=1e7)]],
                                Field(max_length=100)] = {}
 
 
@@ -344,7 +348,7 @@ class RawConfig(_Model):
     tags: Tags
     regions: Regions
     subscription_id: Annotated[
-        str, Field(pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+        str, Field(pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z")
     ] | None = None
     targets: Targets = Targets()
     registry: Registry = Registry()
@@ -536,6 +540,42 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+_YAML11_BOOL = {"yes", "no", "on", "off", "y", "n"}
+
+
+def _construct_bool(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> bool:
+    """Only ``true``/``false``: YAML 1.1 also reads yes/no/on/off as booleans, which surprises."""
+    if node.value.lower() not in ("true", "false"):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} would be read as a boolean (YAML 1.1): write true or false, or quote it "
+            f"('{node.value}') for text", node.start_mark)
+    return node.value.lower() == "true"
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """Only plain decimal integers: YAML 1.1 reads 010 as 8, 0x10 as 16, 1_000 as 1000 and 1:30 as 90."""
+    if not re.fullmatch(r"[-+]?(0|[1-9][0-9]*)", node.value):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} would be read as {yaml.SafeLoader.construct_yaml_int(loader, node)!r} "
+            f"(YAML 1.1 octal, hex, '_' or base-60): write the decimal number, or quote it ('{node.value}') for text",
+            node.start_mark)
+    return int(node.value)
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    """No ``.inf``, ``.nan``, ``_`` or base-60 floats: none is a sensible config value."""
+    if "_" in node.value or ":" in node.value or node.value.lower().lstrip("+-") in (".inf", ".nan"):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a plain decimal number: write e.g. 99.95, or quote it for text",
+            node.start_mark)
+    return yaml.SafeLoader.construct_yaml_float(loader, node)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+
+
 def _file_problem(code: str, value: object, allowed: str, hint: str = "") -> Problem:
     return Problem(code=code, path="(file)", value=value, allowed=allowed, hint=hint)
 
@@ -543,10 +583,17 @@ def _file_problem(code: str, value: object, allowed: str, hint: str = "") -> Pro
 def read_yaml(path: str) -> dict[str, Any]:
     """Read a config file into plain data, or raise :class:`ConfigError`."""
     try:
-        with open(path, "rb") as f:
+        # O_NONBLOCK: a FIFO or device opens at once instead of blocking; then only a regular file is read
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise ConfigError(path, [_file_problem("not-a-file", path, "a regular YAML file",
+                                                       "not a FIFO, device, socket or directory")])
             data = f.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(path, [_file_problem("no-file", path, "a path to an existing YAML file")]) from None
+    except IsADirectoryError:
+        raise ConfigError(path, [_file_problem("not-a-file", path, "a regular YAML file", "this is a directory")]) from None
     except (IsADirectoryError, PermissionError, OSError) as e:
         raise ConfigError(path, [_file_problem("unreadable", path, "a readable YAML file", e.strerror or "")]) from None
     if len(data) > MAX_CONFIG_BYTES:
@@ -578,15 +625,98 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
     doc = read_yaml(source)
     for dotted, value in (overrides or {}).items():
         _set_dotted(doc, dotted, value)
+    early = _control_characters(doc)
     try:
         raw = RawConfig.model_validate(doc)
     except ValidationError as e:
-        found = [_from_pydantic(err) for err in e.errors()]
-        raise ConfigError(source, found + _region_problems_alone(doc)) from None
+        said = {p.path for p in early}
+        found = [p for p in (_from_pydantic(err) for err in e.errors()) if p.path not in said]
+        raise ConfigError(source, _dedupe(early + found + _problems_beside(doc, e))) from None
     errors, warnings = _cross_checks(raw)
-    if errors:
-        raise ConfigError(source, errors)
+    if early or errors:
+        raise ConfigError(source, _dedupe(early + errors))
     return PlatformConfig(raw=raw, source=source, warnings=tuple(warnings))
+
+
+def _control_characters(node: Any, path: str = "") -> list[Problem]:
+    """No config string holds a newline, tab or other control character: a pattern's ``$`` lets ``"host\\n"``
+    through, and names, hosts, ids and tags never need one."""
+    out: list[Problem] = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            sub = f"{path}.{k}" if path else str(k)
+            if isinstance(k, str) and _CONTROL.search(k):
+                out.append(Problem(code="control-character", path=sub, value=k, allowed="a key without control characters"))
+            out += _control_characters(v, sub)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _control_characters(v, f"{path}[{i}]")
+    elif isinstance(node, str) and _CONTROL.search(node):
+        out.append(Problem(code="control-character", path=path, value=node,
+                           allowed="text without control characters (newline, tab, ...)"))
+    return out
+
+
+def _problems_beside(doc: dict[str, Any], error: ValidationError) -> list[Problem]:
+    """With structural errors, still run the region, cross-field and name checks on what did validate: every
+    problem of the file in one run. Fields that failed are put back to their defaults (or the default config's
+    value where required) and their problems are not reported twice."""
+    patched = _without_failed_fields(doc, error)
+    if patched is None:
+        return _region_problems_alone(doc)
+    try:
+        raw = RawConfig.model_validate(patched)
+    except ValidationError:
+        return _region_problems_alone(doc)
+    failed = {_path(tuple(e.get("loc", ()))) for e in error.errors()}
+    errors, _ = _cross_checks(raw)
+    return [p for p in errors if not any(p.path == f or p.path.startswith(f + ".") or p.path.startswith(f + "[")
+                                         for f in failed)]
+
+
+def _without_failed_fields(doc: dict[str, Any], error: ValidationError) -> dict[str, Any] | None:
+    import copy
+
+    patched = copy.deepcopy(doc)
+    fallback = _fallback_doc()
+    for err in error.errors():
+        loc = [p for p in err.get("loc", ()) if p not in ("local", "azurerm", "cloud")]
+        if not loc:
+            return None
+        node, ref = patched, fallback
+        for part in loc[:-1]:
+            if isinstance(node, (dict, list)) and _has(node, part):
+                node = node[part]
+                ref = ref[part] if isinstance(ref, (dict, list)) and _has(ref, part) else None
+            else:
+                node = None
+                break
+        if not isinstance(node, (dict, list)) or not _has(node, loc[-1]):
+            if err.get("type") == "missing" and isinstance(node, dict) and isinstance(ref, dict) and loc[-1] in ref:
+                node[loc[-1]] = copy.deepcopy(ref[loc[-1]])
+                continue
+            return None
+        if isinstance(ref, (dict, list)) and _has(ref, loc[-1]):
+            node[loc[-1]] = copy.deepcopy(ref[loc[-1]])
+        elif isinstance(node, dict):
+            del node[loc[-1]]
+        else:
+            return None
+    return patched
+
+
+def _has(node: dict | list, key: Any) -> bool:
+    return key in node if isinstance(node, dict) else isinstance(key, int) and 0 <= key < len(node)
+
+
+def _fallback_doc() -> dict[str, Any]:
+    """Values to stand in for fields that failed validation, so the other checks can still run."""
+    return {
+        "naming": {"org": "org", "workload": "work", "environment": "env"},
+        "tags": {"owner": "owner", "cost_center": "cc"},
+        "regions": {"primary": "eastus", "secondaries": ["westus"]},
+        "compute": {"clusters": [{"name": "cluster", "vm_size": "Standard_D4s_v3"}]},
+    }
 
 
 def _region_problems_alone(doc: dict[str, Any]) -> list[Problem]:
@@ -648,28 +778,28 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
 _ENUMS: dict[str, type[enum.Enum]] = {e.__name__: e for e in (Mode, Redundancy, RegistrySku)}
 _PATTERN_TEXT = {
     _LOWER_ALNUM: "lowercase letters and digits, starting with a letter",
-    r"^Standard_[A-Za-z0-9_]+$": "an Azure VM size such as 'Standard_D4s_v3'",
-    r"^[^<>%&\\?/]+$": "a tag name without < > % & \\ ? or /",
-    r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$": "a subscription id (a GUID)",
+    r"^Standard_[A-Za-z0-9_]+\Z": "an Azure VM size such as 'Standard_D4s_v3'",
+    r"^[^<>%&\\?/]+\Z": "a tag name without < > % & \\ ? or /",
+    r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z": "a subscription id (a GUID)",
     _IMAGE: "an image reference without registry host: REPOSITORY:TAG or REPOSITORY@sha256:DIGEST",
     _CIDR: "an IPv4 address space in CIDR notation, e.g. 10.10.0.0/16",
     _EMAIL: "an e-mail address",
     _HOST: "a DNS host name in lowercase, e.g. scoring-eus.contoso.com",
     _RECEIVER: "1-64 letters, digits, spaces, '_', '.' or '-'",
-    r"^https://[^\s]+$": "an https:// URL",
-    r"^/[^\s]*$": "an absolute URL path, e.g. /health",
-    r"^[1-5]\d\d(-[1-5]\d\d)?$": "a status code or range, e.g. '200' or '200-299'",
-    r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$": "lowercase letters, digits and hyphens (a DNS label)",
-    r"^[a-z0-9_.]+$": "a price key from app/prices.yaml",
-    r"^[a-z0-9.{}-]+$": "a host name with {region} or {code}, e.g. scoring-{code}.fraud.contoso.com",
-    r"^[-\w.()]{0,89}[-\w()]$": "a resource group name",
-    r"^[a-z0-9]{3,24}$": "a storage account name: 3-24 lowercase letters and digits",
-    r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$": "a blob container name: 3-63 lowercase letters, digits, single hyphens",
-    r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,200}$": "letters, digits, '_', '.', '/', '-'",
-    r"^(?!/)(?!.*\.\.)[A-Za-z0-9_./-]+$": "a relative folder without '..', e.g. state",
-    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$": "an HCP Terraform organization name",
-    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,60}$": "letters, digits, '_' and '-' (workspace names are <prefix>-<stack>)",
-    r"^[A-Za-z0-9 _-]+$": "letters, digits, spaces, '_' and '-'",
+    r"^https://[^\s]+\Z": "an https:// URL",
+    r"^/[^\s]*\Z": "an absolute URL path, e.g. /health",
+    r"^[1-5]\d\d(-[1-5]\d\d)?\Z": "a status code or range, e.g. '200' or '200-299'",
+    r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]\Z": "lowercase letters, digits and hyphens (a DNS label)",
+    r"^[a-z0-9_.]+\Z": "a price key from app/prices.yaml",
+    r"^[a-z0-9.{}-]+\Z": "a host name with {region} or {code}, e.g. scoring-{code}.fraud.contoso.com",
+    r"^[-\w.()]{0,89}[-\w()]\Z": "a resource group name",
+    r"^[a-z0-9]{3,24}\Z": "a storage account name: 3-24 lowercase letters and digits",
+    r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]\Z": "a blob container name: 3-63 lowercase letters, digits, single hyphens",
+    r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,200}\Z": "letters, digits, '_', '.', '/', '-'",
+    r"^(?!/)(?!.*\.\.)[A-Za-z0-9_./-]+\Z": "a relative folder without '..', e.g. state",
+    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}\Z": "an HCP Terraform organization name",
+    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,60}\Z": "letters, digits, '_' and '-' (workspace names are <prefix>-<stack>)",
+    r"^[A-Za-z0-9 _-]+\Z": "letters, digits, spaces, '_' and '-'",
 }
 
 
@@ -815,9 +945,10 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
     for i, c in enumerate(raw.compute.clusters):
         base = f"compute.clusters[{i}]"
         errors += naming.check("compute_cluster", c.name, f"{base}.name")
-        if c.name in seen_names:
-            errors.append(Problem(code="duplicate-cluster", path=f"{base}.name", value=c.name, allowed="each cluster name once"))
-        seen_names.add(c.name)
+        if c.name.lower() in seen_names:
+            errors.append(Problem(code="duplicate-cluster", path=f"{base}.name", value=c.name,
+                                  allowed="each cluster name once, ignoring case (Azure compares names case-insensitively)"))
+        seen_names.add(c.name.lower())
         for loc, o in c.regions.items():
             if loc not in hub_regions:
                 errors.append(Problem(code="override-region", path=f"{base}.regions.{loc}", value=loc,
@@ -868,7 +999,7 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
         if template is not None:
             try:
                 sample = template.format(region="eastus", code="eus")
-            except (KeyError, IndexError, ValueError):
+            except (KeyError, IndexError, ValueError, AttributeError, TypeError):
                 sample = ""
             if not re.fullmatch(_HOST, sample) or "{" not in template:
                 errors.append(Problem(code="bad-template", path="routing.host_template", value=template,
@@ -912,10 +1043,24 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
                                 allowed="at least one e-mail or webhook receiver",
                                 hint="alerts still fire and show in the portal, but nobody is told"))
     for i, w in enumerate(rec.webhooks):
-        if "?" in w.uri:
-            warnings.append(Problem(code="webhook-query", path=f"monitoring.receivers.webhooks[{i}].uri", value="(query string hidden)",
+        where = f"monitoring.receivers.webhooks[{i}].uri"
+        authority = w.uri.removeprefix("https://").split("/", 1)[0]
+        if "@" in authority:
+            errors.append(Problem(code="webhook-userinfo", path=where, value="https://(credentials hidden)@...",
+                                  allowed="an https:// URL without user:password@",
+                                  hint="credentials in the URL land in Terraform state and plan logs; use an Azure AD "
+                                       "protected webhook (the action group's use_aad_auth)"))
+        elif "?" in w.uri:
+            warnings.append(Problem(code="webhook-query", path=where, value="(query string hidden)",
                                     allowed="a webhook URL without credentials",
                                     hint="a token in the URL ends up in Terraform state; prefer an Azure AD protected webhook"))
+        else:
+            warnings.append(Problem(code="webhook-in-state", path=where, value=w.name,
+                                    allowed="a URL that is not a secret",
+                                    hint="the URL is stored in Terraform state and shown in plans: anyone who can read "
+                                         "the state can call it"))
+
+    errors += price_override_problems(raw, _price_keys())
 
     if raw.release_gate.enabled and raw.release_gate.image is None:
         errors.append(Problem(code="gate-needs-image", path="release_gate.image",
@@ -926,8 +1071,9 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
     for i, p in enumerate(raw.hub.projects):
         for loc in hub_regions:
             errors += naming.check("ai_foundry_project", namer.project(p, loc), f"hub.projects[{i}]")
-    if len(set(raw.hub.projects)) != len(raw.hub.projects):
-        errors.append(Problem(code="duplicate-project", path="hub.projects", value=raw.hub.projects, allowed="each project once"))
+    if len({p.lower() for p in raw.hub.projects}) != len(raw.hub.projects):
+        errors.append(Problem(code="duplicate-project", path="hub.projects", value=raw.hub.projects,
+                              allowed="each project once, ignoring case (Azure compares names case-insensitively)"))
     hint_path = "naming (org/workload/environment)"
     errors += naming.check("container_registry", raw.registry.name or namer.container_registry(),
                            "registry.name" if raw.registry.name else hint_path)
@@ -951,6 +1097,37 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
     return _dedupe(errors), _dedupe(warnings)
 
 
+PRICES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "prices.yaml")
+
+
+def _price_keys() -> frozenset[str]:
+    with open(PRICES_FILE, encoding="utf-8") as f:
+        return frozenset(yaml.safe_load(f)["prices"])
+
+
+def price_override_problems(raw: RawConfig, price_keys: frozenset[str] | set[str]) -> list[Problem]:
+    """Every ``report.price_overrides`` key names a price: a key of the price list or ``vm.<a cluster's vm_size>``.
+
+    The one check, run by every command that loads the config (synth, report, failure-modes) and by the report
+    against the price list it uses.
+    """
+    import difflib
+
+    sizes = {c.vm_size for c in raw.compute.clusters} | {
+        o.vm_size for c in raw.compute.clusters for o in c.regions.values() if o.vm_size}
+    allowed = sorted(set(price_keys) | {"vm." + size.lower() for size in sizes})
+    problems = []
+    for key, value in raw.report.price_overrides.items():
+        if key in allowed:
+            continue
+        close = difflib.get_close_matches(key, allowed, n=2, cutoff=0.6)
+        problems.append(Problem(code="unknown-price-key", path=f"report.price_overrides.{key}", value=value,
+                                allowed="a price key of app/prices.yaml or vm.<a cluster's vm_size in lowercase>: "
+                                + ", ".join(allowed),
+                                hint=f"did you mean {' or '.join(close)}?" if close else ""))
+    return problems
+
+
 def routing_hosts(raw: RawConfig, hub_regions: list[str] | tuple[str, ...]) -> dict[str, str]:
     """Each hub region's inference host: ``routing.endpoints``, else the filled-in ``host_template``."""
     r = raw.routing
@@ -963,7 +1140,7 @@ def routing_hosts(raw: RawConfig, hub_regions: list[str] | tuple[str, ...]) -> d
         elif r.host_template is not None:
             try:
                 out[loc] = r.host_template.format(region=loc, code=region(loc).code)
-            except (KeyError, IndexError, ValueError):
+            except (KeyError, IndexError, ValueError, AttributeError, TypeError):
                 continue
     return out
 
@@ -976,6 +1153,8 @@ def address_spaces(raw: RawConfig, hub_regions: list[str] | tuple[str, ...]) -> 
 
 def _network_checks(raw: RawConfig, hub_regions: list[str], warnings: list[Problem]) -> list[Problem]:
     import ipaddress
+
+    RFC1918 = [ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 
     errors: list[Problem] = []
     net = raw.network
@@ -991,10 +1170,11 @@ def _network_checks(raw: RawConfig, hub_regions: list[str], warnings: list[Probl
             errors.append(Problem(code="bad-cidr", path=f"network.operator_ip_ranges[{i}]", value=cidr,
                                   allowed="a public IPv4 range, host bits zero, e.g. 52.170.12.0/28", hint=str(e)))
             continue
-        if not rng.is_global or rng.prefixlen > 30:
+        if not rng.is_global or not 16 <= rng.prefixlen <= 30:
             errors.append(Problem(code="operator-range", path=f"network.operator_ip_ranges[{i}]", value=cidr,
-                                  allowed="a public IPv4 range of /30 or larger (Key Vault firewalls take public "
-                                  "addresses; private runners reach the vaults through private endpoints)"))
+                                  allowed="a public IPv4 range from /16 to /30 (Key Vault firewalls take public "
+                                  "addresses; private runners reach the vaults through private endpoints; "
+                                  "anything broader than /16 opens the vaults to far more than your runners)"))
     for loc in net.address_spaces:
         if loc not in hub_regions:
             warnings.append(Problem(code="network-region", path=f"network.address_spaces.{loc}", value=loc,
@@ -1010,8 +1190,10 @@ def _network_checks(raw: RawConfig, hub_regions: list[str], warnings: list[Probl
             errors.append(Problem(code="bad-cidr", path=path, value=cidr, allowed="a network address with its prefix, "
                                   "host bits zero, e.g. 10.10.0.0/16", hint=str(e)))
             continue
-        if not space.is_private:
-            errors.append(Problem(code="public-cidr", path=path, value=cidr, allowed="a private range (RFC 1918), e.g. 10.10.0.0/16"))
+        if not any(space.subnet_of(block) for block in RFC1918):
+            errors.append(Problem(code="public-cidr", path=path, value=cidr,
+                                  allowed="a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918), "
+                                  "e.g. 10.10.0.0/16"))
         if not 8 <= space.prefixlen <= 24:
             errors.append(Problem(code="cidr-size", path=path, value=cidr,
                                   allowed="a prefix between /8 and /24 (half for compute, a quarter for private endpoints)"))

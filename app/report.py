@@ -23,7 +23,6 @@ modules at import time; the config model (pydantic) and YAML load inside :func:`
 from __future__ import annotations
 
 import argparse
-import difflib
 import hashlib
 import html
 import json
@@ -632,23 +631,11 @@ def load_prices(path: Path = PRICES_FILE) -> dict[str, Any]:
     return doc
 
 
-def allowed_price_keys(cfg: PlatformConfig, doc: dict[str, Any]) -> list[str]:
-    sizes = {s.vm_size for loc in cfg.hub_regions for s in cfg.clusters(loc)}
-    return sorted(set(doc["prices"]) | {vm_key(s) for s in sizes})
-
-
 def check_overrides(cfg: PlatformConfig, doc: dict[str, Any]) -> None:
-    """Every key in report.price_overrides must name a price; else a ConfigError listing them all."""
-    allowed = allowed_price_keys(cfg, doc)
-    problems = []
-    for key, value in cfg.report.price_overrides.items():
-        if key in allowed:
-            continue
-        close = difflib.get_close_matches(key, allowed, n=2, cutoff=0.6)
-        problems.append(Problem(code="unknown-price-key", path=f"report.price_overrides.{key}", value=value,
-                                allowed="a price key of app/prices.yaml or vm.<a cluster's vm_size in lowercase>: "
-                                + ", ".join(allowed),
-                                hint=f"did you mean {' or '.join(close)}?" if close else ""))
+    """Every key in report.price_overrides must name a price of ``doc``: the config's own check, on this price list."""
+    from app.config import price_override_problems
+
+    problems = price_override_problems(cfg.raw, set(doc["prices"]))
     if problems:
         raise ConfigError(cfg.source, problems)
 
