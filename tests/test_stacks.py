@@ -24,13 +24,16 @@ def test_shared_registry_premium_zone_redundant_geo_replicated(default_synth):
     assert r["admin_enabled"] is False and r["anonymous_pull_enabled"] is False
     assert r["retention_policy_in_days"] == 7
     # westus has no availability zones: its replica cannot be zone redundant
-    assert r["georeplications"] == [{"location": "westus", "regional_endpoint_enabled": True, "zone_redundancy_enabled": False}]
+    replicas = [{k: v for k, v in g.items() if k != "tags"} for g in r["georeplications"]]
+    assert replicas == [{"location": "westus", "regional_endpoint_enabled": True, "zone_redundancy_enabled": False}]
+    # a replica takes the platform's tags in the same change as its routing flag (adding them later re-PUTs it)
+    assert all(g["tags"] == r["tags"] for g in r["georeplications"])
     assert r["lifecycle"] == {"prevent_destroy": True}
 
 
 def test_three_regions_replicas_sorted_and_zone_aware(three_region_synth):
     r = three_region_synth.one(SHARED, "azurerm_container_registry")
-    assert r["georeplications"] == [
+    assert [{k: v for k, v in g.items() if k != "tags"} for g in r["georeplications"]] == [
         {"location": "westus", "regional_endpoint_enabled": True, "zone_redundancy_enabled": False},
         {"location": "westus2", "regional_endpoint_enabled": True, "zone_redundancy_enabled": True},
     ]

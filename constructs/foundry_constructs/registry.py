@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
+from foundry_constructs import tagging
 from foundry_constructs.azurerm import container_registry, resource_group
 from foundry_constructs.interfaces import CustomerManagedKey, Lock, add_lock
 
@@ -101,6 +102,9 @@ class GeoReplicatedRegistry(Construct):
                     # and Azure routes no request of NAME.azurecr.io to such a replica. State reads
                     # back false too, so plans stay clean while the replica serves nothing.
                     regional_endpoint_enabled=True,
+                    # a replica is a resource of its own and takes tags; adding them later re-PUTs it, so
+                    # they are set in the same change as its routing flag
+                    tags=dict(tagging.merged(None) or {}) or None,
                 )
                 for r in sorted(props.replicas, key=lambda r: r.location)
             ],
