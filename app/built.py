@@ -109,6 +109,10 @@ class Built:
         wanted = {self.registry_name} | {f"{self.registry_name}.{loc}.data" for loc in [self.registry_home, *self.replicas]}
         return wanted <= records
 
+    def resolves_regional_endpoints(self, records: frozenset[str]) -> bool:
+        """Each replica's regional endpoint (``NAME.REGION.geo``, what the replication gate asks) has a private record."""
+        return {f"{self.registry_name}.{loc}.geo" for loc in self.replicas} <= records
+
 
 def _res(doc: dict[str, Any] | None, rtype: str) -> dict[str, Any]:
     return (doc or {}).get("resource", {}).get(rtype, {})

@@ -114,6 +114,10 @@ class Registry(_Model):
     sku: RegistrySku = RegistrySku.PREMIUM
     zone_redundant: bool = True
     untagged_retention_days: Annotated[int, Field(ge=0, le=365)] = 7
+    # ACR regional endpoints (NAME.REGION.geo.azurecr.io), which the replication gate asks. A preview
+    # feature azurerm 4.55 cannot set: enable it once with `az acr update --regional-endpoints enabled`.
+    # true: every network writes private records for them too (a plan fails clearly until they exist)
+    regional_endpoints: bool = True
 
     @field_validator("sku", mode="before")
     @classmethod
@@ -921,15 +925,22 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
                                 hint="Azure refuses a customer-initiated failover of an account with an immutability "
                                      "policy on any container: in a regional outage the data stays unreadable (GRS/GZRS) "
                                      "or read-only at the secondary endpoint (RA-GRS/RA-GZRS) until the region recovers"))
-    if td.failed_over and td.redundancy in (Redundancy.GZRS, Redundancy.RAGZRS):
+    if td.failed_over and td.redundancy in (Redundancy.GZRS, Redundancy.RAGZRS) and primary_ok:
         geo = "RAGRS" if td.redundancy is Redundancy.RAGZRS else "GRS"
+        pair = region(regions.primary).pair
+        zonal_pair = pair is not None and region(pair).zones
+        back = (f"then convert it to {td.redundancy.value} where it now lives ({pair}) with Azure's conversion "
+                f"(`az storage account migration start --account-name {cfg_account(raw)} --resource-group "
+                f"{cfg_namer(raw).resource_group(regions.primary, purpose='shared')} --sku Standard_{td.redundancy.value}`)" if zonal_pair else
+                f"{pair} has no availability zones, so {td.redundancy.value} cannot be restored there (Microsoft: GZRS "
+                f"is not a post-failover option): fail back to {regions.primary} first (a planned failover once "
+                f"the account is geo-redundant again), then convert it there")
         warnings.append(Problem(code="failed-over-zonal", path="training_data.failed_over", value=True,
                                 allowed=f"{geo} until zone redundancy is restored by hand",
                                 hint=f"after the failover the account is LRS; azurerm 4.55 replaces an account to go "
                                      f"LRS -> {td.redundancy.value} (prevent_destroy stops that plan), so this plan "
-                                     f"re-protects it as {geo} in place. Then convert it to {td.redundancy.value} "
-                                     f"outside Terraform (Azure portal: Redundancy, or `az storage account migration "
-                                     f"start --sku Standard_{td.redundancy.value}`) and set failed_over: false"))
+                                     f"re-protects it as {geo} in place; {back}; "
+                                     "then set failed_over: false"))
     if td.point_in_time_restore_days and td.point_in_time_restore_days >= td.blob_soft_delete_days:
         errors.append(Problem(code="restore-window", path="training_data.point_in_time_restore_days",
                               value=td.point_in_time_restore_days,
@@ -1126,6 +1137,16 @@ def price_override_problems(raw: RawConfig, price_keys: frozenset[str] | set[str
                                 + ", ".join(allowed),
                                 hint=f"did you mean {' or '.join(close)}?" if close else ""))
     return problems
+
+
+def cfg_namer(raw: RawConfig) -> naming.Namer:
+    n = raw.naming
+    return naming.Namer(org=n.org, workload=n.workload, environment=n.environment)
+
+
+def cfg_account(raw: RawConfig) -> str:
+    """The training data account's name, as the stacks derive it."""
+    return raw.training_data.account_name or cfg_namer(raw).storage_account(purpose="data")
 
 
 def routing_hosts(raw: RawConfig, hub_regions: list[str] | tuple[str, ...]) -> dict[str, str]:

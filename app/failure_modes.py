@@ -103,10 +103,13 @@ def training_data_outage(replication: str, location: str, *, worm: bool, seconda
                           f"unreadable until the region recovers: {replication} gives no read access to the copy in "
                           f"{pair}, and WORM blocks the failover"),
                 "writes": "only when the primary region recovers (failover is impossible with WORM)"}
-    reads = (f"continue read-only at the secondary endpoint in {pair} (`<account>-secondary`), reached through each "
-             "hub region's blob_secondary private endpoint and, from compute in a hub's managed network, its AzAPI "
-             "outbound rule (Microsoft lists \"Azure Storage (all sub resource types)\" as a managed-network target but "
-             "never names blob_secondary: check the rule is Active after the first apply)" if readable else
+    reads = (f"readable read-only at the secondary endpoint in {pair} (`<account>-secondary`, output "
+             "`training_data_secondary_blob_endpoint`) through each hub region's blob_secondary private endpoint; "
+             "Azure does not redirect the primary URL, so jobs must address the secondary endpoint. Azure ML compute "
+             "runs in the hub's managed network and reaches it only through the AzAPI outbound rule: Microsoft lists "
+             "\"Azure Storage (all sub resource types)\" as a managed-network target but never names blob_secondary, "
+             "so check the rule is Active after the first apply; if Azure refuses it, no Azure ML compute reads the "
+             "secondary (clients in the region VNets still can)" if readable else
              f"unreadable from every region until a customer-initiated account failover to {pair}, "
              f"which Microsoft says {STORAGE_FAILOVER}")
     if cmk:
@@ -220,6 +223,9 @@ def checks(cfg: PlatformConfig, built: Built) -> list[tuple[bool, str]]:
     networks |= {f"{loc} network": s.registry_records for loc, s in built.region_stacks.items() if s.registry_records}
     out += [(built.resolves_every_location(records), f"{name}: a private A record for the registry's login server and "
              "each registry location's data endpoint") for name, records in networks.items()]
+    if cfg.registry.regional_endpoints and built.shared_records:
+        out.append((built.resolves_regional_endpoints(built.shared_records), "operations network: a private A record "
+                    "for each replica's regional endpoint (NAME.REGION.geo.azurecr.io, what the release gate asks)"))
     for loc, s in built.region_stacks.items():
         for sub, approved in sorted(s.approved_rules.items()):
             out.append((approved, f"{loc} hub: the outbound rule to the training data ({sub}) waits for \"Azure AI "
@@ -279,8 +285,10 @@ def _primary_down(cfg, built: Built, standby: str, detect, data, step) -> list[t
          "yes", "push as usual; the release gate waits for the replicas it can reach", "unknown"),
         ("registry configuration", f"frozen until {primary} recovers (replicas, network rules, CMK live in the home region)",
          "no", f"do not apply the shared stack (step {step['hold']})", f"until {primary} recovers"),
-        ("training data reads", str(data["reads"]), "yes" if data["readable_in_secondary"] else "no",
-         f"decide on the account failover (step {step['data']})",
+        ("training data reads", str(data["reads"]),
+         "no: jobs must address the secondary endpoint" if data["readable_in_secondary"] else "no",
+         f"point jobs at the secondary or fail the account over (step {step['data']})" if data["readable_in_secondary"]
+         else f"decide on the account failover (step {step['data']})",
          _data_time(data, reading=True)),
         ("training data writes", str(data["writes"]), "no", f"step {step['data']}, then step {step['reprotect']}",
          _data_time(data, reading=False)),
@@ -387,13 +395,14 @@ def _runbook(cfg, built: Built, standby: str, detect, data) -> list[tuple[str, s
     promoted = _promoted_min(cfg, standby)
     td = cfg.training_data
     data_step = "Training data: " + (
-        "nothing needs doing to keep reading (jobs read `<account>-secondary` through the blob_secondary "
-        "endpoints). " if data["readable_in_secondary"] else "")
+        "to keep reading, resubmit jobs against the secondary endpoint (output `training_data_secondary_blob_endpoint`, "
+        "read-only). " if data["readable_in_secondary"] else "")
     if built.worm:
         data_step += "The container has an immutability (WORM) policy: Azure refuses an account failover; writes wait for " \
                      f"{primary} to recover."
     else:
-        data_step += (f"to write (or, without read access, to read) before {primary} returns, fail the account over: check the "
+        data_step += (("To write" if data["readable_in_secondary"] else "to read or write")
+                      + f" before {primary} returns, fail the account over: check the "
                       f"Last Sync Time against the RPO ({cfg.targets.rpo_minutes} min) with `python main.py status`, then "
                       f"`az storage account failover --name <account>`; Microsoft says it {STORAGE_FAILOVER}, and writes "
                       "after the Last Sync Time are lost." + (

@@ -143,12 +143,15 @@ class Namer:
         return f"nsg-{self._base}-{subnet}-{region(location).code}"
 
     @staticmethod
-    def registry_hosts(registry: str, locations: tuple[str, ...] | list[str]) -> dict[str, str]:
+    def registry_hosts(registry: str, locations: tuple[str, ...] | list[str], regional: bool = False) -> dict[str, str]:
         """A registry's login server and the dedicated data endpoint of its home and every replica, by role:
         ``{"login": "crx.azurecr.io", "data-eastus": "crx.eastus.data.azurecr.io", ...}`` (what its private
-        endpoints must resolve)."""
-        return {"login": f"{registry}.azurecr.io",
-                **{f"data-{loc}": f"{registry}.{loc}.data.azurecr.io" for loc in sorted(locations)}}
+        endpoints must resolve); ``regional``: also each location's regional endpoint, ``crx.eastus.geo.azurecr.io``."""
+        hosts = {"login": f"{registry}.azurecr.io",
+                 **{f"data-{loc}": f"{registry}.{loc}.data.azurecr.io" for loc in sorted(locations)}}
+        if regional:
+            hosts |= {f"geo-{loc}": f"{registry}.{loc}.geo.azurecr.io" for loc in sorted(locations)}
+        return hosts
 
     @staticmethod
     def private_endpoint(target: str, subresource: str, location: str, network: str = "") -> str:

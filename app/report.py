@@ -139,8 +139,11 @@ def _network_kinds(scope: str, endpoints: Callable[[PlatformConfig], list[str]])
              lambda c, l: "private endpoints"),
         Kind(scope, "Network", "Private endpoint", lambda c, l: len(endpoints(c)), lambda c, l: ", ".join(endpoints(c))),
         Kind(scope, "Network", "Private DNS zone (linked to the VNet)", lambda c, l: len(PRIVATE_DNS_ZONES) * int(_private(c))),
-        Kind(scope, "Network", "Private DNS A record (registry)", lambda c, l: (1 + len(c.hub_regions)) * int(_private(c)),
-             lambda c, l: "login server and the data endpoint of every registry location, from the endpoint's own IPs"),
+        Kind(scope, "Network", "Private DNS A record (registry)",
+             lambda c, l: (1 + len(c.hub_regions) * (2 if c.registry.regional_endpoints else 1)) * int(_private(c)),
+             lambda c, l: "login server and the data endpoint of every registry location"
+             + (" and its regional endpoint" if c.registry.regional_endpoints else "")
+             + ", from the endpoint's network interface"),
     )
 
 
@@ -201,8 +204,9 @@ RESOURCE_KINDS: tuple[Kind, ...] = (
     Kind("region", "Data and keys", "Key vault key", lambda c, l: int(_cmk(c)), lambda c, l: "hub storage"),
     Kind("region", "Data and keys", "User-assigned identity", lambda c, l: int(_cmk(c)), lambda c, l: "reads the key"),
     Kind("region", "Data and keys", "Lifecycle policy", lambda c, l: 1, lambda c, l: "hub storage: deletes blob versions after 30 d"),
-    Kind("region", "Data and keys", "RBAC propagation wait (time_sleep)", lambda c, l: int(_cmk(c)),
-         lambda c, l: "the key is created once its role assignments can have taken effect"),
+    Kind("region", "Data and keys", "RBAC propagation wait (time_sleep)", lambda c, l: 1 + int(_cmk(c)),
+         lambda c, l: "the managed network's outbound rules wait for the hub's approver role"
+         + ("; the key is created once its role assignments can have taken effect" if _cmk(c) else "")),
     Kind("region", "AI", "Foundry hub", lambda c, l: 1,
          lambda c, l: ("passive" if c.is_passive(l) else "active") + (", high business impact" if c.hub.high_business_impact else "")),
     Kind("region", "AI", "Foundry project", lambda c, l: len(c.hub.projects), lambda c, l: ", ".join(c.hub.projects)),

@@ -163,7 +163,7 @@ class RegionStack(PlatformStack):
             endpoint_names={
                 purpose: n.private_endpoint(name, ENDPOINTS[purpose], location) for purpose, name in targets.items()
             },
-            registry_hosts=n.registry_hosts(cfg.registry_name, cfg.hub_regions),
+            registry_hosts=n.registry_hosts(cfg.registry_name, cfg.hub_regions, cfg.registry.regional_endpoints),
         )
 
     @staticmethod

@@ -115,7 +115,7 @@ class SharedStack(PlatformStack):
             nsg_name=n.network_security_group(home, "shared-endpoints"),
             address_space=cfg.network.shared_address_space,
             endpoint_names={p: n.private_endpoint(name, ENDPOINTS[p], home, network="shared") for p, name in targets.items()},
-            registry_hosts=n.registry_hosts(cfg.registry_name, cfg.hub_regions),
+            registry_hosts=n.registry_hosts(cfg.registry_name, cfg.hub_regions, cfg.registry.regional_endpoints),
         )
 
     def _watch(self, cfg: PlatformConfig, subscription_id: str) -> None:

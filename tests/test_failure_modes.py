@@ -143,8 +143,12 @@ def test_read_access_keeps_reads_in_the_secondary(tmp_path, redundancy):
     synth = synth_config(DEFAULT_CONFIG, tmp_path / "o", **{"training_data.redundancy": redundancy,
                                                            "encryption.customer_managed_keys": False})
     rows = tables(rendered(cfg, synth))["Primary region down (eastus)"]
-    assert rows["training data reads"][0].startswith("continue read-only at the secondary endpoint in westus")
-    assert "blob_secondary" in rows["training data reads"][0] and rows["training data reads"][3] == "0 (read-only copy)"
+    reads = rows["training data reads"]
+    assert reads[0].startswith("readable read-only at the secondary endpoint in westus")
+    assert "blob_secondary" in reads[0] and reads[3] == "0 (read-only copy)"
+    # Azure does not redirect the primary URL: reading the secondary is the jobs' doing, not automatic
+    assert reads[1] == "no: jobs must address the secondary endpoint" and "Azure does not redirect" in reads[0]
+    assert "no Azure ML compute reads the secondary" in reads[0]  # if the managed network refuses blob_secondary
     facts = checks(cfg, Built.read(synth.outdir))
     assert all(ok for ok, _ in facts)
     assert any("blob_secondary private endpoint" in t for _, t in facts)

@@ -81,7 +81,7 @@ def test_region_stack_is_a_complete_hub(default_synth, stack, location, code):
     assert "azurerm_key_vault" in hub["key_vault_id"]
     assert "azurerm_application_insights" in hub["application_insights_id"]
     assert "terraform_remote_state" in hub["container_registry_id"]  # the shared registry, read from state
-    assert hub["lifecycle"] == {"prevent_destroy": True}
+    assert hub["lifecycle"] == {"prevent_destroy": True, "ignore_changes": ["managed_network"]}
     (project,) = s.resources(stack, "azurerm_ai_foundry_project").values()
     assert project["name"] == f"proj-fraud-detection-{code}" and "azurerm_ai_foundry" in project["ai_services_hub_id"]
     cluster = s.one(stack, "azurerm_machine_learning_compute_cluster")

@@ -29,9 +29,9 @@ def test_every_stack_is_a_valid_terraform_configuration(default_synth, stack):
     assert required["azurerm"]["Source"] == "azurerm"  # Terraform reads it as hashicorp/azurerm
     # region stacks also use AzAPI, for the one ARM action azurerm lacks (provisioning the hub's managed network);
     # stacks with customer-managed keys use hashicorp/time to wait for RBAC before creating keys
-    region = stack.endswith(("eastus", "westus"))
-    assert set(required) == ({"azurerm", "azapi", "time"} if region else {"azurerm", "time"} if stack.endswith("shared")
-                             else {"azurerm"})
+    # the shared stack reads its registry endpoint's network interface through AzAPI (private DNS records)
+    region = stack.endswith(("eastus", "westus", "shared"))
+    assert set(required) == ({"azurerm", "azapi", "time"} if region else {"azurerm"})
     resources = module["ManagedResources"]
     assert resources
     assert {r["Provider"] for r in resources.values()} <= {"registry.terraform.io/hashicorp/azurerm",
@@ -45,3 +45,15 @@ def test_every_stack_is_a_valid_terraform_configuration(default_synth, stack):
     }.get(stack, {"azurerm_ai_foundry", "azurerm_ai_foundry_project", "azurerm_key_vault", "azurerm_key_vault_key",
                   "azurerm_storage_account"})
     assert guarded == expected
+
+
+def test_read_access_output_with_azapi_rules_is_valid_terraform(tmp_path):
+    """RA-GRS adds AzAPI outbound rules and blob_secondary endpoints: Terraform's loader takes those too."""
+    from tests.conftest import DEFAULT_CONFIG, synth_config
+
+    synth = synth_config(DEFAULT_CONFIG, tmp_path / "o", **{"training_data.redundancy": "RAGRS"})
+    for stack in synth.stacks:
+        module, diagnostics = load(synth.outdir / "stacks" / stack)
+        assert diagnostics == [], (stack, diagnostics)
+        if stack.endswith(("eastus", "westus")):
+            assert any(a.startswith("azapi_resource.") for a in module["ManagedResources"]), stack

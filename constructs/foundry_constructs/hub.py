@@ -18,7 +18,9 @@ data); public network access is off (reach it through a private endpoint).
 Since 2025-04-30 Azure no longer approves the private endpoints of a managed
 network by itself: the hub's identity holds "Azure AI Enterprise Network
 Connection Approver" on the target of every ``outbound`` rule, and each rule
-(and the network's provisioning) waits for that role assignment. Sub-resources
+(and the network's provisioning) waits for that role assignment and then for
+``rbac_propagation_wait`` (a ``time_sleep``: RBAC takes up to 10 minutes to
+take effect, and an endpoint left unapproved is never approved later). Sub-resources
 the azurerm rule refuses (``blob_secondary``: it allows only blob, table, queue,
 file, web and dfs for storage in 4.55) become an AzAPI ``outboundRules`` resource. Hubs and projects cannot be
 soft-deleted, so a CanNotDelete lock and ``prevent_destroy`` guard the hub.
@@ -42,6 +44,7 @@ from foundry_constructs.azurerm import (
     resource_group,
 )
 from foundry_constructs.interfaces import Grant, HasId, Lock, add_grants, add_lock
+from foundry_constructs.waits import Wait, WaitProps
 
 # Built-in role b556d68e-0be0-4f35-a333-ad7ee1ce17ea: approves the managed network's private endpoints
 # on the resource it is assigned on (Microsoft: "Configure a managed network for hubs", approval of
@@ -82,6 +85,7 @@ class HubProps:
     # provision the managed network when the hub is created (azapi; the stack needs an AzapiProvider): azurerm
     # refuses a compute cluster without public IPs and subnet until the managed network is Active
     provision_managed_network: bool = True
+    rbac_propagation_wait: str = "10m"  # Microsoft: a role assignment takes up to 10 minutes to take effect
     lock: Lock | None = Lock(notes="Foundry hubs cannot be soft-deleted; remove this lock only to retire the region.")
     prevent_destroy: bool = True
 
@@ -105,7 +109,12 @@ class FoundryHub(Construct):
             identity=ai_foundry.AiFoundryIdentity(type="SystemAssigned"),
             public_network_access="Enabled" if props.public_network_access else "Disabled",
             managed_network=ai_foundry.AiFoundryManagedNetwork(isolation_mode="AllowOnlyApprovedOutbound"),
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy),
+            # azurerm 4.55 updates a hub with GET + PUT, and when managed_network differs it replaces the whole
+            # managedNetwork with {isolationMode} alone (ai_foundry_resource.go, Update: expandManagedNetwork),
+            # dropping the outbound rules made as separate resources. Approved-only cannot be relaxed anyway
+            # (Microsoft: a managed network's isolation cannot go back), so a diff here is never applied.
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy,
+                                                 ignore_changes=["managed_network"]),
         )
         # one approver assignment per distinct target (two on one scope would be refused by Azure as a duplicate)
         self.approvals: dict[str, object] = {}
@@ -115,7 +124,16 @@ class FoundryHub(Construct):
                     self, principal_id=self.principal_id, grants=(Grant(role=NETWORK_APPROVER, target=o.target),),
                     id_prefix="approve",
                 )
-        self.outbound = {o.name: self._outbound_rule(o) for o in props.outbound}
+        # Azure RBAC takes up to 10 minutes to take effect: a rule created before the hub may approve its
+        # endpoint stays unapproved, and nothing re-approves it later. Wait once, when an assignment is created.
+        self.approval_wait = Wait(self, "approval-propagation", WaitProps(
+            duration=props.rbac_propagation_wait,
+            triggers={f"approval-{i}": a.id for i, a in enumerate(self.approvals.values())},
+            depends_on=tuple(self.approvals.values()),
+        )) if self.approvals else None
+        self.outbound: dict[str, object] = {}
+        for o in props.outbound:  # one after another: the service changes one workspace's rules in turn
+            self.outbound[o.name] = self._outbound_rule(o, after=tuple(self.outbound.values()))
         self.projects = {
             key: ai_foundry_project.AiFoundryProject(
                 self,
@@ -142,14 +160,16 @@ class FoundryHub(Construct):
             resource_id=self.hub.id,
             action="provisionManagedNetwork",
             body={"includeSpark": False},
-            depends_on=(*self.outbound.values(), *self.approvals.values()),
+            depends_on=(*self.outbound.values(), *self.approvals.values(),
+                        *((self.approval_wait.resource,) if self.approval_wait else ())),
         )) if props.provision_managed_network else None
         self.grants = add_grants(self, principal_id=self.principal_id, grants=props.grants)
         self.lock = add_lock(self, self.hub, props.lock, name=f"lock-{props.name}")
 
-    def _outbound_rule(self, o: Outbound):
-        """The rule for ``o``, created only once the hub may approve its private endpoint."""
-        approval = self.approvals[_key(o.target)]
+    def _outbound_rule(self, o: Outbound, after: tuple = ()):
+        """The rule for ``o``, created only once the hub may approve its private endpoint (and after ``after``)."""
+        approval = (self.approvals[_key(o.target)], *((self.approval_wait.resource,) if self.approval_wait else ()),
+                    *after)
         if o.subresource in AZURERM_STORAGE_SUBRESOURCES:
             return outbound_rule.MachineLearningWorkspaceNetworkOutboundRulePrivateEndpoint(
                 self,
@@ -158,7 +178,7 @@ class FoundryHub(Construct):
                 workspace_id=self.hub.id,
                 service_resource_id=o.target.id,
                 sub_resource_target=o.subresource,
-                depends_on=[approval],
+                depends_on=list(approval),
             )
         return ArmResource(self, f"outbound-{o.name}", ArmResourceProps(
             resource_type=OUTBOUND_RULES_API,
@@ -170,7 +190,7 @@ class FoundryHub(Construct):
                 "destination": {"serviceResourceId": o.target.id, "subresourceTarget": o.subresource,
                                 "sparkEnabled": False},
             }},
-            depends_on=(approval,),
+            depends_on=approval,
         )).resource
 
     @property

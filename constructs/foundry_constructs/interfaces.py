@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Protocol, Sequence
 
-from cdktf import Token
+from cdktf import Precondition, TerraformResource, TerraformResourceLifecycle, TerraformStack, Token
 from constructs import Construct
 
 from foundry_constructs.azurerm import management_lock, private_dns_a_record, private_endpoint, role_assignment
@@ -112,10 +112,11 @@ def add_private_endpoint(
 ) -> private_endpoint.PrivateEndpoint:
     """A private endpoint to ``target``'s ``subresource`` with its DNS records in the region's zones.
 
-    hosts: key -> host name; manage these host names' A records here instead of through a DNS zone group, each from the
-    endpoint's own ``custom_dns_configs``. For a geo-replicated registry: Azure gives an existing
-    endpoint a private IP for a replica added later, but leaves its DNS record to us (Microsoft:
-    "Set up a private endpoint with Private Link for Azure Container Registry", Manually configure DNS).
+    hosts: key -> host name; manage these host names' A records here instead of through a DNS zone group, each
+    from the endpoint's network interface (:func:`add_host_records`). For a geo-replicated registry: Azure
+    gives an existing endpoint a private IP for a replica added later, but leaves its DNS record to us
+    (Microsoft: "Set up a private endpoint with Private Link for Azure Container Registry", Manually
+    configure DNS records).
     """
     zones = PRIVATE_DNS_ZONES[subresource]
     missing = [z for z in zones if z not in link.dns_zone_ids]
@@ -140,16 +141,38 @@ def add_private_endpoint(
         ),
     )
     if hosts:
-        add_host_records(scope, id, endpoint=endpoint, hosts=hosts, zones=zones, link=link)
+        # in the target's own stack, read the interface only after the target's changes (e.g. a new replica,
+        # which adds its IP to the endpoint) are applied; another stack's target was applied before this one
+        primary = getattr(target, "registry", target)
+        after = (primary,) if isinstance(primary, TerraformResource) and \
+            TerraformStack.of(primary) is TerraformStack.of(scope) else ()
+        add_host_records(scope, id, endpoint=endpoint, endpoint_name=name, hosts=hosts, zones=zones, link=link,
+                         after=after)
     return endpoint
 
 
+NIC_API = "Microsoft.Network/networkInterfaces@2024-05-01"
+
+
 def add_host_records(
-    scope: Construct, id: str, *, endpoint: private_endpoint.PrivateEndpoint, hosts: Mapping[str, str],
-    zones: tuple[str, ...], link: PrivateLink,
+    scope: Construct, id: str, *, endpoint: private_endpoint.PrivateEndpoint, endpoint_name: str,
+    hosts: Mapping[str, str], zones: tuple[str, ...], link: PrivateLink, after: tuple[TerraformResource, ...] = (),
 ) -> list[private_dns_a_record.PrivateDnsARecord]:
-    """An A record per host in the zone that holds it (``privatelink.`` + the host's public suffix)."""
+    """An A record per host in the zone that holds it (``privatelink.`` + the host's public suffix).
+
+    Each record's IP is read, at every plan, from the endpoint's network interface: the IP configuration
+    whose ``privateLinkConnectionProperties.fqdns`` holds the host (what Microsoft's manual DNS steps read:
+    ``az network nic show ... ipConfigurations[...].privateIPAddress``). A replica added later shows up there
+    once Azure has given the endpoint its IP, so the next plan of this stack writes its record. A host the
+    interface does not serve fails the plan's precondition instead of writing an empty record.
+    """
+    from foundry_constructs.azapi import ArmRead, ArmReadProps
+
     address = f"{endpoint.terraform_resource_type}.{endpoint.friendly_unique_id}"
+    nic = ArmRead(scope, f"{id}-nic", ArmReadProps(
+        resource_type=NIC_API, resource_id=f"${{{address}.network_interface[0].id}}",
+        export=("properties.ipConfigurations",), depends_on=after,
+    ))
     out = []
     for key, host in hosts.items():
         zone = next((z for z in zones if host.endswith("." + z.removeprefix("privatelink."))), None)
@@ -158,6 +181,8 @@ def add_host_records(
         label = host[: -len(zone.removeprefix("privatelink.")) - 1]
         if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", label):
             raise ValueError(f"host {host!r} is not a plain DNS name")
+        ips = (f"[for c in {nic.output}.properties.ipConfigurations : c.properties.privateIPAddress "
+               f'if contains(try(c.properties.privateLinkConnectionProperties.fqdns, []), "{host}")]')
         out.append(private_dns_a_record.PrivateDnsARecord(
             scope,
             f"{id}-dns-{key}",
@@ -165,11 +190,14 @@ def add_host_records(
             zone_name=link.dns_zone_names[zone],
             resource_group_name=link.resource_group_name,
             ttl=10,  # what a DNS zone group writes
-            # the endpoint's own answer for this host: a replica added later appears here once Azure
-            # has given the endpoint its IP, and the next plan of this stack writes its record
-            records=Token.as_list(
-                f'${{flatten([for c in {address}.custom_dns_configs : c.ip_addresses if c.fqdn == "{host}"])}}'
-            ),
+            records=Token.as_list(f"${{{ips}}}"),
+            lifecycle=TerraformResourceLifecycle(precondition=[Precondition(
+                condition=f"${{length({ips}) > 0}}",
+                error_message=f"The private endpoint {endpoint_name} has no IP for {host} yet. For a registry "
+                "replica: apply the shared stack first (Azure adds the replica's IP to every endpoint), then plan "
+                "this stack again. For a regional (.geo) endpoint: enable ACR regional endpoints on the registry "
+                "(az acr update --regional-endpoints enabled) or set registry.regional_endpoints: false.",
+            )]),
         ))
     return out
 

@@ -42,6 +42,7 @@ class RegionalMonitoring(Construct):
             resource_group_name=props.resource_group.name,
             sku="PerGB2018",
             retention_in_days=props.retention_days,
+            local_authentication_enabled=False,  # Entra ID only: no workspace shared keys for ingestion or queries
         )
         self.insights = application_insights.ApplicationInsights(
             self,

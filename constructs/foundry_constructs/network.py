@@ -15,8 +15,9 @@ shared registry's replicas, the training data, its hub) without any resource
 of another region, so it keeps working while the other region is down.
 The endpoint subnet takes the first quarter of the address space; the rest
 is left for the workloads that call the hub (compute runs in the hub's
-managed network, not here). Its NSG holds only Azure's default rules (no
-inbound from the internet).
+managed network, not here). Its NSG admits HTTPS (443) and SMB (445, file
+shares) from the VNet and peered networks and denies every other inbound
+flow; network policies are on for the subnet, so these rules apply.
 """
 
 from __future__ import annotations
@@ -69,8 +70,15 @@ class RegionalNetwork(Construct):
             private_endpoint_network_policies="Enabled",  # NSGs apply to endpoint traffic too
             default_outbound_access_enabled=False,
         )
+        # network policies are on for the endpoint subnet, so these rules apply to endpoint traffic: clients in
+        # this VNet (and peered ones) reach the endpoints on HTTPS, and SMB for file shares; nothing else gets in
         self.nsg = network_security_group.NetworkSecurityGroup(
             self, "nsg", name=props.nsg_name, location=props.location, resource_group_name=rg.name,
+            security_rule=[
+                _rule("allow-vnet-https", 100, "Allow", "VirtualNetwork", str(endpoints_prefix), "443"),
+                _rule("allow-vnet-smb", 110, "Allow", "VirtualNetwork", str(endpoints_prefix), "445"),
+                _rule("deny-all-inbound", 4096, "Deny", "*", "*", "*"),
+            ],
         )
         subnet_network_security_group_association.SubnetNetworkSecurityGroupAssociation(
             self, "endpoints-nsg", subnet_id=self.endpoints.id, network_security_group_id=self.nsg.id
@@ -101,3 +109,13 @@ class RegionalNetwork(Construct):
                                         name=name, hosts=hosts)
         self.private_endpoints[key] = endpoint
         return endpoint
+
+
+def _rule(name: str, priority: int, access: str, source: str, destination: str, port: str):
+    """One inbound TCP rule (``*`` protocol for the final deny) of the endpoint subnet's NSG."""
+    return network_security_group.NetworkSecurityGroupSecurityRule(
+        name=name, priority=priority, direction="Inbound", access=access,
+        protocol="*" if access == "Deny" else "Tcp",
+        source_address_prefix=source, source_port_range="*",
+        destination_address_prefix=destination, destination_port_range=port,
+    )

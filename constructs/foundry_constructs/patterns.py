@@ -116,6 +116,7 @@ class SharedPlatform(Construct):
             resource_group_name=self.resource_group.name,
             sku="PerGB2018",
             retention_in_days=props.log_retention_days,
+            local_authentication_enabled=False,  # Entra ID only: no workspace shared keys
         )
         private = props.network is not None
         self.keys = self._keys(props) if props.cmk else None
@@ -172,7 +173,9 @@ class SharedPlatform(Construct):
                 tenant_id=cmk.tenant_id,
                 public_network_access=props.network is None,
                 allowed_ip_ranges=cmk.operator_ip_ranges,
-                lock=Lock(notes="Holds the keys of the training data and the registry: without them the data is lost."),
+                lock=Lock(notes="Holds the keys of the training data"
+                          + (" and the registry" if cmk.registry else "")
+                          + ": without them the data is lost."),
             ),
         )
         return CustomerManagedKeys(
@@ -305,7 +308,9 @@ class RegionalHub(Construct):
                 location=props.location,
                 resource_group=self.resource_group,
                 replication=props.hub_storage_replication,
-                point_in_time_restore_days=0,
+                # hub artifacts (models, job outputs, snapshots) are kept like the training data: versions,
+                # change feed and a restore window shorter than the 14 days of soft delete
+                point_in_time_restore_days=7,
                 # azurerm 4.55's azurerm_ai_foundry cannot switch the hub's system
                 # datastores to identity auth, and the hub reads its default
                 # account with the account key: shared keys stay on here only.

@@ -9,9 +9,12 @@ Example::
 
 On by default: blob soft delete (30 days), container soft delete (30 days),
 versioning, change feed and point-in-time restore (14 days, shorter than soft
-delete as Azure requires), a lifecycle rule that deletes blob versions older
-than ``version_retention_days`` (30: Azure keeps versions until deleted, so
-they would grow without bound) with the change feed kept as long, TLS 1.2, HTTPS only, infrastructure encryption, no
+delete as Azure requires), a lifecycle rule that deletes previous blob versions
+``version_retention_days`` (30) after they were created (Azure keeps versions
+until deleted, so they would grow without bound; a version's age counts from
+when its content was written, not from when it was replaced, so a restore can
+miss older content overwritten inside the window; soft delete still keeps the
+deleted version), with the change feed kept as long, TLS 1.2, HTTPS only, infrastructure encryption, no
 public blob access, no shared keys (Azure AD only), no local users, no public
 network access (reach it through private endpoints; trusted Azure services
 bypass the firewall), a CanNotDelete lock and ``prevent_destroy``. Each is a
@@ -61,6 +64,7 @@ class StorageProps:
     point_in_time_restore_days: int = 14  # 0 = off; needs versioning and change feed
     version_retention_days: int | None = 30  # versions older than this are deleted; None = kept forever
     shared_key_enabled: bool = False  # True only where a consumer cannot use Azure AD
+    allowed_copy_scope: str = "AAD"  # "AAD" (same tenant) or "PrivateLink" (same private network); never any account
     public_network_access: bool = False  # False: private endpoints only (trusted Azure services bypass)
     customer_managed_key: CustomerManagedKey | None = None  # None: Microsoft-managed keys
     immutability: Immutability | None = None  # None: no WORM policy
@@ -98,8 +102,18 @@ class ProtectedStorageAccount(Construct):
             local_user_enabled=False,
             sftp_enabled=False,
             cross_tenant_replication_enabled=False,
-            # where shared keys must stay on, any SAS signed with them is logged once older than an hour
-            sas_policy=storage_account.StorageAccountSasPolicy(expiration_period="00.01:00:00", expiration_action="Log"),
+            # where shared keys must stay on (a hub's own storage), a key-signed SAS valid for more than an hour is
+            # logged. Not "Block": Azure ML signs SAS with this account's key for its own operations, with lifetimes
+            # we do not control, and azurerm 4.55 validates against storage API 2023-05-01, whose enum may not
+            # hold "Block" (unverified). With shared keys off no SAS can be signed with a key: no policy at all.
+            sas_policy=storage_account.StorageAccountSasPolicy(expiration_period="00.01:00:00", expiration_action="Log")
+            if props.shared_key_enabled else None,
+            # copies into this account only from accounts of the same Entra tenant (unset: from any account)
+            allowed_copy_scope=props.allowed_copy_scope,
+            # queues and tables follow the account's customer-managed key; unset, azurerm sends "Service" and they
+            # stay on Microsoft-managed keys for good (both are fixed at creation)
+            queue_encryption_key_type="Account" if props.customer_managed_key else None,
+            table_encryption_key_type="Account" if props.customer_managed_key else None,
             public_network_access_enabled=props.public_network_access,
             network_rules=storage_account.StorageAccountNetworkRules(
                 default_action="Allow" if props.public_network_access else "Deny",
