@@ -160,6 +160,11 @@ class Namer:
         suffix = f"-{network}" if network else ""
         return f"pe-{target}-{subresource}-{region(location).code}{suffix}"
 
+    def event_grid_system_topic(self, purpose: str, scope: str) -> str:
+        """``egst-fraud-prod-keys-eus`` (a region) or ``egst-fraud-prod-keys-shared``."""
+        suffix = region(scope).code if scope in REGIONS else scope
+        return f"egst-{self._base}-{purpose}-{suffix}"
+
     def action_group(self, scope: str) -> str:
         """``ag-fraud-prod-eus`` (a region) or ``ag-fraud-prod-shared``."""
         suffix = region(scope).code if scope in REGIONS else scope

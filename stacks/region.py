@@ -20,6 +20,7 @@ from app.config import PlatformConfig
 from app.regions import REGIONS
 from foundry_constructs.azapi import AzapiProvider
 from foundry_constructs.azurerm import data_azurerm_client_config
+from foundry_constructs.key_events import KeyExpiryAlerts, KeyExpiryProps
 from foundry_constructs.observability import (
     DiagnosticTarget,
     key_vault_availability,
@@ -124,7 +125,7 @@ class RegionStack(PlatformStack):
             Watched(key=f"project-{key}", target=project, kind=DiagnosticTarget.ML_WORKSPACE, metrics=project_metrics)
             for key, project in r.hub.projects.items()
         ]
-        Watch(self, "watch", WatchProps(
+        watch = Watch(self, "watch", WatchProps(
             location=location,
             resource_group=r.resource_group,
             workspace=r.monitoring.workspace,
@@ -137,6 +138,11 @@ class RegionStack(PlatformStack):
             service_health_services=tuple(cfg.monitoring.service_health_services),
             **receivers(cfg),
         ))
+        if r.keys is not None:
+            KeyExpiryAlerts(self, "key-expiry", KeyExpiryProps(
+                topic_name=n.event_grid_system_topic("keys", location), vault=r.key_vault, location=location,
+                resource_group=r.resource_group, action_group=watch.alerting,
+            ))
 
     @staticmethod
     def _network(cfg: PlatformConfig, location: str) -> PrivateNetworkSpec | None:

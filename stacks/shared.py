@@ -18,6 +18,7 @@ from constructs import Construct
 from app.config import PlatformConfig
 from app.regions import region
 from foundry_constructs.azurerm import data_azurerm_client_config
+from foundry_constructs.key_events import KeyExpiryAlerts, KeyExpiryProps
 from foundry_constructs.observability import (
     DiagnosticTarget,
     registry_pull_success_query,
@@ -130,7 +131,7 @@ class SharedStack(PlatformStack):
         ]
         if p.keys is not None:
             watched.append(Watched(key="cmk-vault", target=p.keys.vault, kind=DiagnosticTarget.KEY_VAULT, health=True))
-        Watch(self, "watch", WatchProps(
+        watch = Watch(self, "watch", WatchProps(
             location=home,
             resource_group=p.resource_group,
             workspace=p.workspace,
@@ -144,3 +145,8 @@ class SharedStack(PlatformStack):
                          registry_pull_success_query(t.registry_pull_success_percent)),),
             **receivers(cfg),
         ))
+        if p.keys is not None:
+            KeyExpiryAlerts(self, "key-expiry", KeyExpiryProps(
+                topic_name=n.event_grid_system_topic("keys", "shared"), vault=p.keys.vault, location=home,
+                resource_group=p.resource_group, action_group=watch.alerting,
+            ))

@@ -433,6 +433,8 @@ TERRAFORM_TYPES = {  # report kind -> the Terraform resource types it stands for
     "Foundry project": ["azurerm_ai_foundry_project"],
     "Hub managed-network outbound rule": ["azurerm_machine_learning_workspace_network_outbound_rule_private_endpoint"],
     "Hub managed-network outbound rule (AzAPI)": ["azapi_resource"],
+    "Event Grid system topic (key vault)": ["azurerm_eventgrid_system_topic"],
+    "Key expiry alert subscription (AzAPI)": ["azapi_resource"],
     "Private DNS A record (registry)": ["azurerm_private_dns_a_record"],
     "Lifecycle policy": ["azurerm_storage_management_policy"],
     "RBAC propagation wait (time_sleep)": ["time_sleep"],

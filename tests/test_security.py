@@ -48,10 +48,11 @@ RECREATABLE = {
     "azurerm_traffic_manager_profile": "routing", "azurerm_traffic_manager_external_endpoint": "routing",
     "terraform_data": "the replication gate (no state of value)",
     "azapi_resource_action": "provisions the hub's managed network once (an ARM action)",
-    "azapi_resource": "a managed-network outbound rule (blob_secondary), recreated by apply",
+    "azapi_resource": "an outbound rule (blob_secondary) or an event subscription, recreated by apply",
     "azurerm_private_dns_a_record": "a record, rewritten from the endpoint's own IPs",
     "azurerm_storage_management_policy": "a lifecycle rule, rewritten by apply",
     "time_sleep": "a wait, no state of value",
+    "azurerm_eventgrid_system_topic": "routes a vault's key-expiry events to alerts",
 }
 
 SECRET_KEYS = re.compile(r"(password|secret|access_key|account_key|primary_key|secondary_key|sas_token|"
