@@ -57,6 +57,8 @@ class Built:
     shared_records: frozenset[str]  # registry A records in the operations network
     shared_key_wait: str | None
     region_stacks: dict[str, RegionStack] = field(default_factory=dict)  # by location
+    # "stack: type.name" of what the runbook touches: role -> addresses
+    addresses: dict[str, tuple[str, ...]] = field(default_factory=dict)
     routing_location: str | None = None  # the routing stack's resource group
     endpoint_priorities: dict[str, int] = field(default_factory=dict)  # Traffic Manager endpoint -> priority
 
@@ -75,6 +77,21 @@ class Built:
                              for p in policies for r in p["rule"] if "version" in r.get("actions", {})), None)
         routing = next((d for d in stacks.values() if _res(d, "azurerm_traffic_manager_profile")), None)
         tf = shared.get("terraform", {})
+        names = {id(d): n for n, d in stacks.items()}
+
+        def where(role_types: tuple[str, ...], docs: list[dict[str, Any]], match=lambda r: True) -> tuple[str, ...]:
+            return tuple(f"{names[id(d)]}: {t}.{n}" for d in docs for t in role_types for n, r in _res(d, t).items()
+                         if match(r))
+
+        regions = [d for d in stacks.values() if _res(d, "azurerm_ai_foundry")]
+        addresses = {
+            "training data": where(("azurerm_storage_account",), [shared], lambda r: r is account),
+            "registry": where(("azurerm_container_registry",), [shared]),
+            "traffic manager endpoints": where(("azurerm_traffic_manager_external_endpoint",), [routing] if routing else []),
+            "compute clusters": where(("azurerm_machine_learning_compute_cluster",), regions),
+            "hubs": where(("azurerm_ai_foundry",), regions),
+            "hub locks": where(("azurerm_management_lock",), regions, lambda r: "azurerm_ai_foundry." in r["scope"]),
+        }
         return cls(
             backend="cloud" if "cloud" in tf else next(iter(tf.get("backend", {})), "local"),
             registry_name=registry["name"],
@@ -94,6 +111,7 @@ class Built:
             endpoint_priorities={e["name"]: e["priority"]
                                  for e in _res(routing, "azurerm_traffic_manager_external_endpoint").values()}
             if routing else {},
+            addresses=addresses,
         )
 
     @property
@@ -119,8 +137,10 @@ def _res(doc: dict[str, Any] | None, rtype: str) -> dict[str, Any]:
 
 
 def _records(doc: dict[str, Any]) -> frozenset[str]:
+    """Names of the A records in the stack's ``privatelink.azurecr.io`` zone (the zone found by its reference)."""
+    zones = {f"${{azurerm_private_dns_zone.{n}.name}}": z["name"] for n, z in _res(doc, "azurerm_private_dns_zone").items()}
     return frozenset(r["name"] for r in _res(doc, "azurerm_private_dns_a_record").values()
-                     if "privatelinkazurecrio" in r.get("zone_name", ""))
+                     if zones.get(r.get("zone_name", ""), r.get("zone_name")) == "privatelink.azurecr.io")
 
 
 def _key_wait(doc: dict[str, Any]) -> str | None:

@@ -178,6 +178,8 @@ def render(cfg: PlatformConfig, built: Built) -> str:
     ):
         lines += [f"## {title}", "", _table(rows), ""]
     lines += runbook_lines(cfg, built)
+    lines += ["", "Terraform addresses the runbook touches (`terraform state show`, `-target`, import blocks):", ""]
+    lines += [f"- {role}: " + ", ".join(f"`{a}`" for a in found) for role, found in built.addresses.items() if found]
     lines += ["", "## What the synthesized stacks contain (read back, not assumed)", ""]
     lines += [f"- {'yes' if ok else 'NO'}: {text}" for ok, text in checks(cfg, built)]
     lines += ["", "## Sources", ""]

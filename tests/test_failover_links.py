@@ -104,7 +104,7 @@ def test_the_hubs_own_dependencies_need_no_approver_role(default_synth):
     for stack in region_stacks(default_synth):
         scopes = {ra["scope"] for ra in default_synth.resources(stack, "azurerm_role_assignment").values()
                   if ra["role_definition_name"] == APPROVER}
-        assert len(scopes) == 1 and "training-data" in next(iter(scopes))
+        assert len(scopes) == 1 and "training_data" in next(iter(scopes))
 
 
 # --------------------------------------------------------------------------- 3. training data in an outage
@@ -139,13 +139,13 @@ def test_ra_grs_reaches_the_secondary_from_every_region(read_access):
         f"${{azurerm_storage_account.{ref}.secondary_blob_endpoint}}"
     for stack in region_stacks(read_access):
         (pe,) = secondary_endpoints(read_access, stack)
-        assert "training-data_account" in pe["private_service_connection"]["private_connection_resource_id"]
+        assert "training_data" in pe["private_service_connection"]["private_connection_resource_id"]
         (zone,) = pe["private_dns_zone_group"]["private_dns_zone_ids"]
-        assert "privatelinkblobcorewindowsnet" in zone  # <account>-secondary is written in the blob zone
+        assert "privatelink_blob_core_windows_net" in zone  # <account>-secondary is written in the blob zone
         (rule,) = [r for a, (_, r) in outbound_rules(read_access, stack).items() if a.startswith("azapi_resource.")]
         destination = rule["body"]["properties"]["destination"]
         assert destination["subresourceTarget"] == "blob_secondary" and rule["body"]["properties"]["type"] == "PrivateEndpoint"
-        assert "training-data_account" in destination["serviceResourceId"]
+        assert "training_data" in destination["serviceResourceId"]
         (hub,) = read_access.resources(stack, "azurerm_ai_foundry")
         assert rule["parent_id"] == f"${{azurerm_ai_foundry.{hub}.id}}" and rule["name"] == "training-data-blob-secondary"
         (blob_rule,) = read_access.resources(stack, "azurerm_machine_learning_workspace_network_outbound_rule_private_endpoint")
@@ -315,7 +315,7 @@ def test_a_replica_added_later_resolves_privately_in_every_existing_region(defau
                  if pe["private_service_connection"]["subresource_names"] == ["registry"]]
         assert "private_dns_zone_group" not in pe  # records are ours, one by one, not a zone group's
         for record in records.values():
-            assert "privatelinkazurecrio" in record["zone_name"]
+            assert "privatelink_azurecr_io" in record["zone_name"]
             assert "data.azapi_resource." in record["records"] and ".output.properties.ipConfigurations" in record["records"]
         # Terraform itself evaluates each record against the interface Azure returns: the new replica's IP comes
         # out for its own host only; a host the interface lacks fails the precondition instead of an empty record

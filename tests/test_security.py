@@ -163,7 +163,7 @@ def test_hub_reaches_training_data_through_an_approved_outbound_rule(default_syn
     assert rule["sub_resource_target"] == "blob"
     # the training data account, read from the shared stack's state (not the registry, not a regional account)
     assert rule["service_resource_id"].startswith("${data.terraform_remote_state.")
-    assert "training-data_account" in rule["service_resource_id"]
+    assert "storage_accounttraining_data" in rule["service_resource_id"]
     (hub,) = default_synth.resources("fraud-prod-eastus", "azurerm_ai_foundry")
     assert rule["workspace_id"] == f"${{azurerm_ai_foundry.{hub}.id}}"
 

@@ -31,6 +31,8 @@ from cdktf import (
 )
 from constructs import Construct
 
+from foundry_constructs.addresses import address, readable
+
 SOURCE = "azure/azapi"
 VERSION = "~> 2.0"
 
@@ -81,6 +83,7 @@ class ResourceAction(Construct):
             terraform_generator_metadata=TerraformProviderGeneratorMetadata(provider_name="azapi"),
             depends_on=list(props.depends_on) or None,
         )
+        readable(self.resource)
         for key, value in (("type", props.resource_type), ("resource_id", props.resource_id),
                            ("action", props.action), ("method", props.method), ("body", dict(props.body))):
             self.resource.add_override(key, value)
@@ -123,6 +126,7 @@ class ArmResource(Construct):
             terraform_generator_metadata=TerraformProviderGeneratorMetadata(provider_name="azapi"),
             depends_on=list(props.depends_on) or None,
         )
+        readable(self.resource)
         for key, value in (("type", props.resource_type), ("name", props.name), ("parent_id", props.parent_id),
                            ("body", dict(props.body))):
             self.resource.add_override(key, value)
@@ -164,10 +168,11 @@ class ArmRead(Construct):
             terraform_generator_metadata=TerraformProviderGeneratorMetadata(provider_name="azapi"),
             depends_on=list(props.depends_on) or None,
         )
+        readable(self.data)
         for key, value in (("type", props.resource_type), ("resource_id", props.resource_id),
                            ("response_export_values", list(props.export))):
             self.data.add_override(key, value)
 
     @property
     def output(self) -> str:
-        return f"data.azapi_resource.{self.data.friendly_unique_id}.output"
+        return f"{address(self.data)}.output"

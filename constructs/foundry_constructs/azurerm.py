@@ -125,15 +125,21 @@ def _prepare(module: types.ModuleType) -> None:
     - Taggable resources (``tags`` is a map) get the platform's default tags
       (``tagging.default_tags``) in the call that creates them, not with a get
       and a set afterwards.
+    - Every resource and data source gets its readable address on creation
+      (:mod:`foundry_constructs.addresses`).
     """
-    from cdktf import TerraformResource
+    from cdktf import TerraformDataSource, TerraformResource
 
     from foundry_constructs.tagging import with_default_tags
 
     jsii_speed.fit(module)
     for cls in list(vars(module).values()):
+        if isinstance(cls, type) and issubclass(cls, TerraformDataSource) and cls.__module__ == module.__name__:
+            cls.__init__ = _named(cls.__init__)
+            continue
         if not (isinstance(cls, type) and issubclass(cls, TerraformResource) and cls.__module__ == module.__name__):
             continue
+        cls.__init__ = _named(cls.__init__)
         kept = False
         for attr in REFERENCE_ATTRIBUTES:
             prop = cls.__dict__.get(attr)
@@ -145,6 +151,22 @@ def _prepare(module: types.ModuleType) -> None:
             cls.for_each = property(for_each.fget, _forgetting(for_each.fset), for_each.fdel, for_each.__doc__)
         if _has_map_tags(cls):
             cls.__init__ = with_default_tags(cls.__init__)
+
+
+def _named(init: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a resource or data source constructor so the element gets its readable address on creation."""
+    from foundry_constructs.addresses import readable
+
+    if getattr(init, "__foundry_named__", False):
+        return init
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        readable(self)
+
+    __init__.__foundry_named__ = True  # type: ignore[attr-defined]
+    return __init__
 
 
 def _has_map_tags(cls: type) -> bool:

@@ -111,7 +111,9 @@ class CustomerManagedKeys(Construct):
 
     def wait_for(self, *resources: TerraformResource) -> None:
         """Create the keys only after these exist too (e.g. the vault's private endpoint Terraform reaches it by)."""
-        addresses = [f"{r.terraform_resource_type}.{r.friendly_unique_id}" for r in resources]
+        from foundry_constructs.addresses import address
+
+        addresses = [address(r) for r in resources]
         for key in self.keys.values():
             key.depends_on = [*(key.depends_on or []), *addresses]
 

@@ -168,7 +168,9 @@ def add_host_records(
     """
     from foundry_constructs.azapi import ArmRead, ArmReadProps
 
-    address = f"{endpoint.terraform_resource_type}.{endpoint.friendly_unique_id}"
+    from foundry_constructs.addresses import address as address_of
+
+    address = address_of(endpoint)
     nic = ArmRead(scope, f"{id}-nic", ArmReadProps(
         resource_type=NIC_API, resource_id=f"${{{address}.network_interface[0].id}}",
         export=("properties.ipConfigurations",), depends_on=after,

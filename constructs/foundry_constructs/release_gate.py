@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from cdktf import DataResource, LocalExecProvisioner
 from constructs import Construct
 
+from foundry_constructs.addresses import readable
+
 
 @dataclass(frozen=True, kw_only=True)
 class GuardProps:
@@ -57,3 +59,4 @@ class ReplicationGuard(Construct):
                 LocalExecProvisioner(type="local-exec", command=command, working_dir=props.repository_root)
             ],
         )
+        readable(self.resource)

@@ -28,6 +28,8 @@ from cdktf import (
 )
 from constructs import Construct
 
+from foundry_constructs.addresses import readable
+
 SOURCE = "hashicorp/time"
 VERSION = "~> 0.12"
 PROVIDER_ID = "time"
@@ -72,6 +74,7 @@ class Wait(Construct):
             terraform_generator_metadata=TerraformProviderGeneratorMetadata(provider_name="time"),
             depends_on=list(props.depends_on) or None,
         )
+        readable(self.resource)
         self.resource.add_override("create_duration", props.duration)
         if props.triggers:
             self.resource.add_override("triggers", dict(props.triggers))
