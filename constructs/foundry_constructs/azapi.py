@@ -34,7 +34,7 @@ from constructs import Construct
 from foundry_constructs.addresses import address, readable
 
 SOURCE = "azure/azapi"
-VERSION = "~> 2.0"
+VERSION = "2.4.0"  # exact: every plan, lock file and mirror resolves the same provider (README "Pinned")
 
 
 def ensure_provider(scope: Construct) -> None:

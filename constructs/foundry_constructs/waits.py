@@ -31,7 +31,7 @@ from constructs import Construct
 from foundry_constructs.addresses import readable
 
 SOURCE = "hashicorp/time"
-VERSION = "~> 0.12"
+VERSION = "0.13.1"  # exact, like every provider the stacks use
 PROVIDER_ID = "time"
 
 
