@@ -6,7 +6,16 @@ pushes / "replicates" them with ``skopeo``. Also: a flaky HTTP proxy in front of
 a real registry (fails the first N requests, or hides Docker-Content-Digest),
 and a token server implementing both the Docker registry token protocol and
 ACR's ``/oauth2/exchange`` + ``/oauth2/token`` so Bearer auth runs against a
-real registry configured for token auth.
+real registry configured for token auth (the proxy can also front it on the
+registry's own origin, as ACR does).
+
+For the hostile cases (tests/test_gate_hostile.py): ``HostileServer``, a raw
+loopback HTTP/1.1 server whose answers a test scripts byte by byte (slow-loris
+drips, hangs, huge or garbage bodies, foreign realms, control characters), with
+every loop bounded and a stop that closes every socket; ``fake_registry``, a
+minimal well-behaved registry for it; ``make_tls_cert`` for https on loopback;
+``gate_popen`` / ``gate_peak_rss`` to signal the command or measure its own
+peak RSS.
 
 Without ``docker-registry`` / ``skopeo`` the tests skip, unless ``CI=true``:
 then they fail.
@@ -354,11 +363,15 @@ class FlakyProxy:
     as some registries and proxies do.
     """
 
-    def __init__(self, upstream: Registry, fail_first: int = 0, status: int = 503,
-                 retry_after: Optional[str] = None, strip_digest: bool = False) -> None:
+    def __init__(self, upstream: Optional[Registry], fail_first: int = 0, status: int = 503,
+                 retry_after: Optional[str] = None, strip_digest: bool = False,
+                 routes: Optional[dict[str, int]] = None) -> None:
+        # upstream may be set after construction: the port is bound here, so a registry can be
+        # configured with this front's URL (e.g. as its token realm) before it starts.
         self.upstream = upstream
         self.fail_first, self.status, self.retry_after = fail_first, status, retry_after
         self.strip_digest = strip_digest
+        self.routes = dict(routes or {})  # path prefix -> loopback port, e.g. {"/oauth2/": token_port}
         self.requests: list[tuple[str, str, int]] = []
         self._lock = threading.Lock()
         self.server = _Server(("127.0.0.1", 0), self._handler())
@@ -403,7 +416,9 @@ class FlakyProxy:
                     if self.command != "HEAD":
                         self.wfile.write(payload)
                     return
-                conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream.port, timeout=30)
+                port = next((p for prefix, p in proxy.routes.items() if self.path.startswith(prefix)),
+                            proxy.upstream.port if proxy.upstream else 0)
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
                 conn.request(self.command, self.path, body=body, headers=headers)
                 resp = conn.getresponse()
@@ -500,11 +515,19 @@ class TokenServer:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
-    def realm(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/oauth2/token"
+    def port(self) -> int:
+        return int(self.server.server_address[1])
 
-    def registry_auth(self) -> dict[str, Any]:
-        return {"token": {"realm": self.realm, "service": self.SERVICE, "issuer": self.issuer.issuer,
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def realm(self) -> str:
+        return f"{self.url}/oauth2/token"
+
+    def registry_auth(self, realm: Optional[str] = None) -> dict[str, Any]:
+        return {"token": {"realm": realm or self.realm, "service": self.SERVICE, "issuer": self.issuer.issuer,
                           "rootcertbundle": str(self.issuer.cert_path)}}
 
     def __enter__(self) -> "TokenServer":
@@ -592,3 +615,309 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.05)
     return predicate()
+
+
+# --------------------------------------------------------------------------- hostile servers
+
+
+@dataclass
+class SeenRequest:
+    """One request as a hostile server read it (header names lowercased)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    raw: bytes
+    body: bytes = b""
+
+
+def http_response(status: int, headers: Optional[dict[str, str]] = None, body: bytes = b"",
+                  reason: str = "X", head: bool = False) -> bytes:
+    """Raw HTTP/1.1 response bytes; Content-Length is the body's unless given."""
+    hdrs = {"Content-Length": str(len(body)), **(headers or {})}
+    lines = [f"HTTP/1.1 {status} {reason}"] + [f"{k}: {v}" for k, v in hdrs.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if head else body)
+
+
+class HostileConnection:
+    """One accepted client socket; every wait is bounded by the server's limit and stop()."""
+
+    def __init__(self, server: "HostileServer", sock: socket.socket) -> None:
+        self.server, self.sock = server, sock
+        self._buffer = b""
+        self.end = time.monotonic() + server.limit
+
+    @property
+    def alive(self) -> bool:
+        return not self.server.stopping.is_set() and time.monotonic() < self.end
+
+    def read_request(self) -> Optional[SeenRequest]:
+        """The next request on this connection, or None when the client left (or time is up)."""
+        while b"\r\n\r\n" not in self._buffer:
+            if not self.alive or len(self._buffer) > 65536:
+                return None
+            try:
+                self.sock.settimeout(0.2)
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                return None
+            if not data:
+                return None
+            self._buffer += data
+        head, _, self._buffer = self._buffer.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        method, path = (lines[0].split(" ") + ["", ""])[:2]
+        headers = {}
+        for line in lines[1:]:
+            key, _, value = line.partition(":")
+            headers[key.strip().lower()] = value.strip()
+        length = int(headers.get("content-length") or 0)
+        while len(self._buffer) < length and self.alive:
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            self._buffer += data
+        body, self._buffer = self._buffer[:length], self._buffer[length:]
+        seen = SeenRequest(method=method, path=path, headers=headers, raw=head + b"\r\n\r\n" + body, body=body)
+        with self.server.lock:
+            self.server.requests.append(seen)
+        self.server.seen.set()
+        return seen
+
+    def send(self, data: bytes) -> bool:
+        """Send everything; False once the client is gone. Bytes the kernel accepted are counted."""
+        view = memoryview(data)
+        while view and self.alive:
+            try:
+                self.sock.settimeout(0.5)
+                sent = self.sock.send(view)
+            except socket.timeout:
+                continue
+            except OSError:
+                return False
+            with self.server.lock:
+                self.server.bytes_sent += sent
+            view = view[sent:]
+        return not view
+
+    def drip(self, data: bytes, every: float = 1.0) -> bool:
+        """One byte per ``every`` seconds (a slow-loris server); False once the client is gone."""
+        for i in range(len(data)):
+            if not self.alive or not self.send(data[i:i + 1]):
+                return False
+            self.server.stopping.wait(every)
+        return True
+
+    def stream(self, total: int, chunk: int = 256 * 1024) -> int:
+        """Send ``total`` bytes of filler, stopping when the client leaves; returns bytes accepted."""
+        block = b"{" + b" " * (chunk - 1)
+        start = self.server.bytes_sent
+        left = total
+        while left > 0 and self.alive:
+            piece = block[: min(chunk, left)]
+            if not self.send(piece):
+                break
+            left -= len(piece)
+        return self.server.bytes_sent - start
+
+    def hang(self) -> None:
+        """Say nothing until the client leaves, the server stops, or the limit passes."""
+        while self.alive:
+            try:
+                self.sock.settimeout(0.2)
+                if self.sock.recv(65536) == b"":
+                    return
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+
+
+class HostileServer:
+    """A loopback TCP server speaking just enough HTTP/1.1 for a test to script hostile answers.
+
+    ``handler(conn)`` runs once per accepted connection, in a daemon thread, with a
+    :class:`HostileConnection`. Every loop in it is bounded by ``limit`` seconds
+    and by :meth:`stop` (the context manager's exit), which also closes every
+    client socket, so a test can never hang on it. ``tls=(cert, key)`` serves https.
+    """
+
+    def __init__(self, handler: Callable[[HostileConnection], None], limit: float = 20.0,
+                 tls: Optional[tuple[Path, Path]] = None, sndbuf: Optional[int] = None) -> None:
+        self.handler, self.limit = handler, limit
+        self.requests: list[SeenRequest] = []
+        self.bytes_sent = 0
+        self.lock = threading.Lock()
+        self.seen = threading.Event()
+        self.stopping = threading.Event()
+        self._clients: list[socket.socket] = []
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.listener.settimeout(0.2)
+        self.port = int(self.listener.getsockname()[1])
+        self.sndbuf = sndbuf
+        self.context: Optional[Any] = None
+        if tls:
+            import ssl
+
+            self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.context.load_cert_chain(str(tls[0]), str(tls[1]))
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.context else 'http'}://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "HostileServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(5)
+        with self.lock:
+            clients = list(self._clients)
+        for sock in clients:
+            try:
+                sock.close()
+            except OSError:
+                pass
+        self.listener.close()
+
+    def _serve(self) -> None:
+        end = time.monotonic() + self.limit + 5
+        while not self.stopping.is_set() and time.monotonic() < end:
+            try:
+                sock, _ = self.listener.accept()
+            except (socket.timeout, OSError):
+                continue
+            if self.sndbuf:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.sndbuf)
+            with self.lock:
+                self._clients.append(sock)
+            threading.Thread(target=self._run, args=(sock,), daemon=True).start()
+
+    def _run(self, sock: socket.socket) -> None:
+        try:
+            if self.context is not None:
+                sock.settimeout(self.limit)
+                sock = self.context.wrap_socket(sock, server_side=True)
+                with self.lock:
+                    self._clients.append(sock)
+            self.handler(HostileConnection(self, sock))
+        except OSError:
+            pass
+        finally:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    def saw(self, needle: bytes) -> bool:
+        """Whether any request this server read contains ``needle`` (headers or body)."""
+        with self.lock:
+            return any(needle in r.raw for r in self.requests)
+
+
+TEST_MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                            "config": {"mediaType": OCI_CONFIG, "digest": "sha256:" + "1" * 64, "size": 2},
+                            "layers": []}, sort_keys=True).encode()
+TEST_DIGEST = sha256_digest(TEST_MANIFEST)
+
+
+def basic_header(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def fake_registry(manifest: bytes = TEST_MANIFEST, basic: Optional[tuple[str, str]] = None,
+                  digest_header: bool = True) -> Callable[[HostileConnection], None]:
+    """A minimal well-behaved registry: every manifest reference serves ``manifest``.
+
+    With ``basic``, requests without those credentials get ``401`` and a Basic challenge.
+    """
+    def handler(conn: HostileConnection) -> None:
+        while True:
+            req = conn.read_request()
+            if req is None:
+                return
+            head = req.method == "HEAD"
+            if basic and req.headers.get("authorization") != basic_header(*basic):
+                conn.send(http_response(401, {"WWW-Authenticate": 'Basic realm="fake"'}, b"{}", head=head))
+                continue
+            if "/manifests/" not in req.path:
+                conn.send(http_response(404, {"Content-Type": "application/json"},
+                                        b'{"errors":[{"code":"NOT_FOUND"}]}', head=head))
+                continue
+            headers = {"Content-Type": OCI_MANIFEST}
+            if digest_header:
+                headers["Docker-Content-Digest"] = sha256_digest(manifest)
+            conn.send(http_response(200, headers, manifest, head=head))
+    return handler
+
+
+def make_tls_cert(base: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (IP SAN) and its key, as PEM files."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = base / "tls-cert.pem", base / "tls-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def gate_popen(args: list[str], env: Optional[dict[str, str]] = None, **kwargs: Any) -> subprocess.Popen:
+    """Start the gate command in a fresh interpreter without waiting (for signals and broken pipes)."""
+    full_env = {**os.environ, **(env or {})}
+    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), full_env.get("PYTHONPATH", "")]))
+    kwargs.setdefault("stdout", subprocess.PIPE)
+    kwargs.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen(GATE_ENTRY + args, cwd=ROOT, env=full_env, stdin=subprocess.DEVNULL, **kwargs)
+
+
+_PEAK_RSS_CODE = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); from app.cli import main; code = main(['gate', *sys.argv[1:]]); "
+    "hwm = [line for line in open('/proc/self/status') if line.startswith('VmHWM:')][0].split()[1]; "
+    "print(f'gate-peak-rss-kib={hwm}', file=sys.stderr); raise SystemExit(code)"
+)
+
+
+def gate_peak_rss(args: list[str], timeout: float = 60) -> tuple[subprocess.CompletedProcess, float]:
+    """Run the gate command in a fresh interpreter and return it with its own peak RSS in MiB.
+
+    VmHWM belongs to the process's own address space (reset at exec), unlike
+    ru_maxrss, which for a child forked from pytest counts pytest's RSS too.
+    """
+    proc = subprocess.run([sys.executable, "-c", _PEAK_RSS_CODE, str(ROOT), *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    marker = proc.stderr.rsplit("gate-peak-rss-kib=", 1)
+    if len(marker) != 2:
+        raise AssertionError(f"no peak RSS reported: {proc.stderr}")
+    return proc, int(marker[1].split()[0]) / 1024

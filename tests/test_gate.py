@@ -2,8 +2,8 @@
 
 The images are tiny OCI images built by hand and pushed / replicated with skopeo;
 the gate runs in-process through ``gate.run()`` and, for the contract, in a fresh
-interpreter (``gate_support.gate_subprocess``). Intervals are tiny; nothing
-asserts wall-clock durations.
+interpreter (``gate_support.gate_subprocess``). Intervals are the 1 s minimum;
+nothing here asserts wall-clock durations (tests/test_gate_hostile.py does).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import gate_support as gs
 
 from app import gate
 
-FAST = ["--interval", "0.2"]
+FAST = ["--interval", "1"]   # the smallest interval the gate accepts
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -474,16 +474,54 @@ def test_bearer_token_dance_with_basic_credentials(token_auth, base, repo, monke
 
     monkeypatch.setenv("GATE_USERNAME", "tokenuser")
     monkeypatch.setenv("GATE_PASSWORD", "tokenpass")
+    # The token server is on another port: not a host the command line named, so no credentials.
     server.calls.clear()
-    ok = run_gate(*argv)
+    unnamed = run_gate(*argv)
+    assert unnamed.code == 2, unnamed
+    assert f"name it with --token-server {server.url}" in unnamed.err
+    assert server.calls and all(call == ("GET", "/oauth2/token", "anonymous") for call in server.calls)
+    assert "tokenpass" not in unnamed.err + unnamed.out
+
+    server.calls.clear()
+    ok = run_gate(*argv, "--token-server", server.url)
     assert ok.code == 0, ok
     assert ok.doc["replicas"]["westus"]["digest"] == image.digest
     assert server.calls and all(call == ("GET", "/oauth2/token", "basic") for call in server.calls)
 
 
-def test_acr_aad_exchange_via_registry_option(token_auth, base, repo, monkeypatch):
+@pytest.fixture(scope="module")
+def acr_like(base: Path) -> Iterator[tuple[gs.TokenServer, gs.FlakyProxy, gs.Registry, gs.Registry]]:
+    """As ACR: the token realm is on the login server's own origin.
+
+    A front on one port routes /v2/ to the source registry and /oauth2/ to the
+    token server; both registries name the front's /oauth2/token as their realm.
+    """
+    gs.require_tools(gs.REGISTRY_BIN, gs.SKOPEO_BIN)
+    token_dir = base / "acr-like"
+    token_dir.mkdir()
+    creds = ("acruser", "acrpass")
+    issuer = gs.TokenIssuer.create(token_dir)
+    with gs.TokenServer(issuer, basic=creds) as server:
+        front = gs.FlakyProxy(None, routes={"/oauth2/": server.port})
+        with front:
+            auth = server.registry_auth(realm=f"{front.url}/oauth2/token")
+            source = gs.start_registry(base, "acr-eastus", auth=auth, creds=creds)
+            front.upstream = source
+            try:
+                replica = gs.start_registry(base, "acr-westus", auth=auth, creds=creds)
+            except Exception:
+                source.stop()
+                raise
+            try:
+                yield server, front, source, replica
+            finally:
+                source.stop()
+                replica.stop()
+
+
+def test_acr_aad_exchange_via_registry_option(acr_like, base, repo, monkeypatch):
     """--registry: AAD token -> POST /oauth2/exchange -> POST /oauth2/token -> pull."""
-    server, source, replica = token_auth
+    server, front, source, replica = acr_like
     image = gs.build_image(base, "aad")
     gs.push(image, source, repo)
     gs.replicate(source, replica, repo, "v1")
@@ -492,7 +530,7 @@ def test_acr_aad_exchange_via_registry_option(token_auth, base, repo, monkeypatc
 
     def local_endpoints(name: str, regions: tuple[str, ...]):
         derived.append((name, regions))
-        return gate.Endpoint("source", source.url), (gate.Endpoint(regions[0], replica.url),)
+        return gate.Endpoint("source", front.url), (gate.Endpoint(regions[0], replica.url),)
 
     monkeypatch.setattr(gate, "acr_endpoints", local_endpoints)
     monkeypatch.setattr(gate, "_default_azure_credential", lambda: credential)
@@ -510,14 +548,14 @@ def test_acr_aad_exchange_via_registry_option(token_auth, base, repo, monkeypatc
     assert res.doc["replicas"]["westus"]["state"] == "current"
 
 
-def test_acr_aad_credential_failure_is_exit_2(token_auth, repo, monkeypatch):
-    server, source, replica = token_auth
+def test_acr_aad_credential_failure_is_exit_2(acr_like, repo, monkeypatch):
+    server, front, source, replica = acr_like
 
     class NoLogin:
         def get_token(self, *scopes: str, **_: Any) -> Any:
             raise RuntimeError("DefaultAzureCredential failed to retrieve a token\nmore detail")
 
-    monkeypatch.setattr(gate, "acr_endpoints", lambda n, r: (gate.Endpoint("source", source.url),
+    monkeypatch.setattr(gate, "acr_endpoints", lambda n, r: (gate.Endpoint("source", front.url),
                                                              (gate.Endpoint("westus", replica.url),)))
     monkeypatch.setattr(gate, "_default_azure_credential", lambda: NoLogin())
     res = run_gate("--registry", "crcontosofraud", "--regions", "westus", "--image", f"{repo}:v1",
@@ -593,6 +631,10 @@ def test_importing_gate_is_cheap():
       "--timeout", "0"], "--timeout must be a positive number"),
     (["--image", "fraud/api:1", "--source", "http://127.0.0.1:1", "--replica", "w=http://127.0.0.1:2",
       "--interval", "-1"], "--interval must be a positive number"),
+    (["--image", "fraud/api:1", "--source", "http://127.0.0.1:1", "--replica", "w=http://127.0.0.1:2",
+      "--interval", "0.999"], "--interval must be at least 1 second"),
+    (["--image", "fraud/api:1", "--registry", "myacr1", "--regions", "westus", "--token-server", "https://a.b"],
+     "--token-server does not apply with --registry"),
     (["--image", "fraud/api:1", "--registry", "myacr1", "--source", "http://127.0.0.1:1"],
      "do not combine it with --source/--replica"),
     (["--image", "fraud/api:1", "--registry", "a-b", "--regions", "westus"], "is not an ACR name"),
