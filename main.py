@@ -31,12 +31,12 @@ def _ensure_venv() -> None:
 if __name__ == "__main__":
     _ensure_venv()
     sys.path.insert(0, str(ROOT))
-    from app.cli import main
+    from app.cli import run
 
-    code = main()
+    # run() never raises: SIGTERM/Ctrl-C clean up (143/130), stdout is flushed (a closed pipe or a
+    # full disk is an exit code, not a traceback) and jsii's temporary files are already removed.
+    code = run()
     # Everything is written and swapped in by now. Skip interpreter teardown:
     # jsii's atexit hook otherwise waits ~0.2 s for its Node process to stop,
     # which exits by itself when our end of its stdin pipe closes.
-    sys.stdout.flush()
-    sys.stderr.flush()
     os._exit(code)

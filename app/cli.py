@@ -11,19 +11,26 @@ Example::
     python main.py --help
 
 Exit codes: 0 done, 1 a check failed (e.g. the gate timed out), 2 a usage or
-config error (the message names the field, the value and what is allowed; no
-traceback, and an existing ``cdktf.out/`` is left exactly as it was).
-``--help`` and config errors never load cdktf or jsii.
+config error, or an output that cannot be written where it was asked to (the
+message names the field or path, what was found and what is allowed; no
+traceback, and an existing ``cdktf.out/`` is left exactly as it was), 130
+Ctrl-C, 143 SIGTERM (both clean up first), 141 stdout closed by its reader
+(``| head``). ``--help`` and config errors never load cdktf or jsii.
+:func:`run` is :func:`main` as a process (``main.py``): signals handled, stdout
+flushed, jsii's temporary files removed, never a traceback for those.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from typing import Sequence
 
+from app import signals
 from app.errors import EXIT_OK, EXIT_USAGE, UserError
+from app.output import EXIT_BROKEN_PIPE, write_stdout
 
 DEFAULT_CONFIG = "config/default.yaml"
 DEFAULT_OUTDIR = "cdktf.out"
@@ -33,6 +40,14 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own usage errors: exit 2, no traceback
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"error: {message}\n")
+
+    def _print_message(self, message: str, file=None) -> None:  # argparse drops write errors silently
+        if not message:
+            return
+        if file is None or file is sys.stdout:
+            write_stdout(message)  # --help to a closed pipe or a full disk: 141 or 2, not a silent 0
+        else:
+            _say(message.rstrip("\n"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="synthesize the config into Terraform JSON (a shared stack, one per hub region, routing)",
         description="Validate the config, then write one Terraform JSON stack for what the regions share, "
         "one per hub region and (with a routing section) one for Traffic Manager into the output directory, "
-        "replacing it only when synthesis succeeded.",
+        "replacing it only when synthesis succeeded. Only a directory synth wrote is replaced (manifest.json, "
+        "stacks/<stack>/ and Terraform's .terraform/, .terraform.lock.hcl and plan files, which are kept); "
+        "anything else is refused with exit 2 and left untouched. A missing directory is created.",
     )
     synth.add_argument("--config", default=DEFAULT_CONFIG, metavar="PATH", help=f"config file (default: {DEFAULT_CONFIG})")
     synth.add_argument(
@@ -103,6 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
     from app import failure_modes as failure_modes_command  # light: cdktf loads only when it synthesizes
 
     failure_modes_command.add_arguments(failure_modes)
+    decisions = sub.add_parser(
+        "decisions",
+        help="what Azure fixes when a resource is created, our choice and its cost (docs/creation-time-decisions.md)",
+        description="Synthesize the config into a scratch directory and write the creation-time decisions table "
+        "from what the stacks contain. Exit 0 written, 2 usage or config error.",
+    )
+    from app import decisions as decisions_command  # light: cdktf loads only when it synthesizes
+
+    decisions_command.add_arguments(decisions)
     return parser
 
 
@@ -115,9 +141,13 @@ def _run_synth(args: argparse.Namespace) -> int:
         print(f"warning: {w.render()}", file=sys.stderr)
     from app.synth import synthesize
 
-    outdir = args.out or os.environ.get("CDKTF_OUTDIR") or DEFAULT_OUTDIR
+    outdir = args.out if args.out is not None else (os.environ.get("CDKTF_OUTDIR") or DEFAULT_OUTDIR)
     stacks = synthesize(cfg, outdir)
-    print(f"synthesized {len(stacks)} stacks into {outdir}/: {', '.join(stacks)}")
+    try:
+        print(f"synthesized {len(stacks)} stacks into {outdir.rstrip('/')}/: {', '.join(stacks)}", flush=True)
+    except (OSError, AttributeError, ValueError):
+        # The output is the directory, swapped in by now: a stdout nobody reads does not make synth fail.
+        sys.stdout = open(os.devnull, "w")  # what is left in the old buffer is never flushed (main.py: os._exit)
     return EXIT_OK
 
 
@@ -125,8 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv.insert(0, "synth")
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         if args.command == "synth":
             return _run_synth(args)
         if args.command == "gate":
@@ -145,10 +175,65 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app import failure_modes
 
             return failure_modes.run(args)
+        if args.command == "decisions":
+            from app import decisions
+
+            return decisions.run(args)
     except UserError as e:
-        print(str(e), file=sys.stderr)
+        if str(e):
+            _say(str(e))
         return e.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        _say("terminated" if isinstance(e, signals.Terminated) else "interrupted")
+        return signals.exit_code(e)
+    except BrokenPipeError:  # stdout's reader went away mid-print (status, gate): see app.output
+        return EXIT_BROKEN_PIPE
     return EXIT_USAGE
+
+
+def _say(message: str) -> None:
+    """A line on stderr; a closed or full stderr is not a reason for a traceback."""
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        print(message, file=sys.stderr, flush=True)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """:func:`main` as a whole process; returns the exit code and never raises.
+
+    SIGTERM cleans up like Ctrl-C (exit 143, 130), ``--help`` and usage errors
+    return their code instead of raising SystemExit, stdout is flushed here
+    (a closed pipe: 141, silent; a full disk: 2, one line) and jsii's temporary
+    files are removed. Signals after this are only noted: the caller ends the
+    process (``main.py``: ``os._exit``).
+    """
+    signals.install()
+    try:
+        try:
+            code = main(argv)
+        except SystemExit as e:  # argparse: --help, usage errors
+            code = e.code if isinstance(e.code, int) else (EXIT_OK if e.code is None else EXIT_USAGE)
+            if not isinstance(e.code, (int, type(None))):
+                _say(str(e.code))
+    except KeyboardInterrupt as e:  # arrived outside main()'s own handling (e.g. while parsing)
+        _say("terminated" if isinstance(e, signals.Terminated) else "interrupted")
+        code = signals.exit_code(e)
+    signals.hold_forever()
+    code = _flush_stdout(code)
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        sys.stderr.flush()
+    synth = sys.modules.get("app.synth")
+    if synth is not None:
+        synth.remove_jsii_scratch()
+    return code
+
+
+def _flush_stdout(code: int) -> int:
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        return code or EXIT_BROKEN_PIPE
+    except (OSError, ValueError) as e:
+        _say(f"error: cannot write to stdout: {getattr(e, 'strerror', None) or e}")
+        return code or EXIT_USAGE
+    return code

@@ -154,12 +154,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from app.config import load_config
+    from app.output import check_file, write_text
 
     cfg = load_config(args.config)
+    check_file(args.out)  # before the synth: a wrong --out fails fast and is left as it was
     text = build(cfg)
+    write_text(args.out, text)  # a regular file, written beside it and renamed over it; "-" or none: stdout
     if args.out not in (None, "-"):
-        Path(args.out).write_text(text)
         print(f"wrote {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
     return EXIT_OK

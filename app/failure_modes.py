@@ -448,7 +448,8 @@ def _reprotect(redundancy: str) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default=DEFAULT_CONFIG, metavar="PATH", help=f"config file (default: {DEFAULT_CONFIG})")
-    parser.add_argument("--out", metavar="FILE", default=None, help="write to FILE instead of stdout")
+    parser.add_argument("--out", metavar="FILE", default=None,
+                        help="write to FILE (a regular file, replaced whole) instead of stdout; '-' is stdout")
 
 
 def build(cfg: PlatformConfig) -> str:
@@ -462,14 +463,12 @@ def build(cfg: PlatformConfig) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from app.config import load_config
-    from app.report import write_atomic
+    from app.output import check_file, write_text
 
+    check_file(args.out)  # before the synth: a wrong --out fails fast and is left as it was
     cfg = load_config(args.config)
     text = build(cfg)
-    if args.out:
-        write_atomic(args.out, text)
+    write_text(args.out, text)
+    if args.out not in (None, "-"):
         print(f"wrote {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
     return EXIT_OK

@@ -27,14 +27,13 @@ import hashlib
 import html
 import json
 import math
-import os
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from app.errors import EXIT_OK, ConfigError, Problem, UserError
+from app.errors import EXIT_OK, ConfigError, Problem
 from app.regions import region
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; importing the model loads pydantic
@@ -1326,36 +1325,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="markdown",
                         help="markdown (with a mermaid diagram), json (the same data, stable keys) or html "
                              "(one self-contained page, diagram rendered in the browser; default: markdown)")
-    parser.add_argument("--out", metavar="FILE", default=None, help="write to FILE instead of stdout")
+    parser.add_argument("--out", metavar="FILE", default=None,
+                        help="write to FILE (a regular file, replaced whole) instead of stdout; '-' is stdout")
     parser.epilog = ("Prices: app/prices.yaml, overridable per key with report.price_overrides in the config. "
-                     "Exit codes: 0 written, 2 usage or config error.")
-
-
-def write_atomic(path: str, text: str) -> None:
-    """Write beside the target, then rename: a failed write never leaves half a report behind."""
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "x", encoding="utf-8") as f:  # honours the umask, unlike mkstemp's 0600
-            f.write(text)
-        os.replace(tmp, target)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"error: cannot write {path}: {e.strerror or e}") from None
+                     "Exit codes: 0 written, 2 usage or config error, or --out not a regular file (a directory, "
+                     "symlink or device is refused and left as it was) or not writable; 141 stdout closed early.")
 
 
 def run(args: argparse.Namespace) -> int:
     from app.config import load_config
+    from app.output import check_file, write_text
 
+    check_file(args.out)  # before the work: a wrong --out fails fast and is left as it was
     cfg = load_config(args.config)
     for w in cfg.warnings:
         print(f"warning: {w.render()}", file=sys.stderr)
     text = render(build(cfg), args.format)
-    if args.out:
-        write_atomic(args.out, text)
+    write_text(args.out, text)
+    if args.out not in (None, "-"):
         print(f"wrote {args.out} ({args.format}, {len(text.encode('utf-8')):,} bytes)", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
     return EXIT_OK
