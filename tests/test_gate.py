@@ -21,6 +21,7 @@ import pytest
 import gate_support as gs
 
 from app import gate
+from app.gate import plan as gate_plan  # where build_plan looks up acr_endpoints and the Azure credential
 
 FAST = ["--interval", "1"]   # the smallest interval the gate accepts
 
@@ -532,8 +533,8 @@ def test_acr_aad_exchange_via_registry_option(acr_like, base, repo, monkeypatch)
         derived.append((name, regions))
         return gate.Endpoint("source", front.url), (gate.Endpoint(regions[0], replica.url),)
 
-    monkeypatch.setattr(gate, "acr_endpoints", local_endpoints)
-    monkeypatch.setattr(gate, "_default_azure_credential", lambda: credential)
+    monkeypatch.setattr(gate_plan, "acr_endpoints", local_endpoints)
+    monkeypatch.setattr(gate_plan, "_default_azure_credential", lambda: credential)
     server.calls.clear()
 
     res = run_gate("--registry", "crcontosofraud", "--regions", "westus", "--image", f"{repo}:v1",
@@ -555,9 +556,9 @@ def test_acr_aad_credential_failure_is_exit_2(acr_like, repo, monkeypatch):
         def get_token(self, *scopes: str, **_: Any) -> Any:
             raise RuntimeError("DefaultAzureCredential failed to retrieve a token\nmore detail")
 
-    monkeypatch.setattr(gate, "acr_endpoints", lambda n, r: (gate.Endpoint("source", front.url),
-                                                             (gate.Endpoint("westus", replica.url),)))
-    monkeypatch.setattr(gate, "_default_azure_credential", lambda: NoLogin())
+    monkeypatch.setattr(gate_plan, "acr_endpoints", lambda n, r: (gate.Endpoint("source", front.url),
+                                                                  (gate.Endpoint("westus", replica.url),)))
+    monkeypatch.setattr(gate_plan, "_default_azure_credential", lambda: NoLogin())
     res = run_gate("--registry", "crcontosofraud", "--regions", "westus", "--image", f"{repo}:v1",
                    "--timeout", "5", *FAST)
 
@@ -585,7 +586,7 @@ def test_regions_default_to_config_secondaries(monkeypatch):
     if not config_path.exists():
         pytest.skip("config/default.yaml not present")
     config = load_config(str(config_path))
-    monkeypatch.setattr(gate, "_default_azure_credential", lambda: gs.FakeAzureCredential())
+    monkeypatch.setattr(gate_plan, "_default_azure_credential", lambda: gs.FakeAzureCredential())
 
     args = parser().parse_args(["gate", "--registry", "--image", "fraud/api:1", "--config", str(config_path)])
     plan, tokens, basic = gate.build_plan(args)

@@ -23,6 +23,7 @@ import pytest
 import gate_support as gs
 
 from app import gate
+from app.gate import plan as gate_plan  # where build_plan looks up acr_endpoints and the Azure credential
 
 IMAGE = "fraud/app:v1"
 CREDS = ("deployer", "hunter2-Pa55word")
@@ -174,9 +175,9 @@ def test_azure_ad_token_never_goes_to_a_foreign_realm(monkeypatch):
     with gs.HostileServer(token_granter()) as catcher, \
             gs.HostileServer(bearer_registry(f"{catcher.url}/oauth2/token")) as replica, \
             gs.HostileServer(gs.fake_registry()) as source:
-        monkeypatch.setattr(gate, "acr_endpoints", lambda n, r: (gate.Endpoint("source", source.url),
-                                                                 (gate.Endpoint("westus", replica.url),)))
-        monkeypatch.setattr(gate, "_default_azure_credential", lambda: credential)
+        monkeypatch.setattr(gate_plan, "acr_endpoints", lambda n, r: (gate.Endpoint("source", source.url),
+                                                                      (gate.Endpoint("westus", replica.url),)))
+        monkeypatch.setattr(gate_plan, "_default_azure_credential", lambda: credential)
         res = run_gate("--registry", "crcontosofraud", "--regions", "westus", "--image", IMAGE,
                        "--timeout", "10", "--interval", "1", "--json")
 
@@ -582,9 +583,9 @@ def test_control_characters_from_azure_ad_are_escaped(monkeypatch):
             conn.send(gs.http_response(401, {"WWW-Authenticate": challenge}, b"{}", head=req.method == "HEAD"))
 
     with gs.HostileServer(acr_source) as source:
-        monkeypatch.setattr(gate, "acr_endpoints", lambda n, r: (gate.Endpoint("source", source.url),
-                                                                 (gate.Endpoint("westus", "http://127.0.0.1:1"),)))
-        monkeypatch.setattr(gate, "_default_azure_credential", lambda: Hostile())
+        monkeypatch.setattr(gate_plan, "acr_endpoints", lambda n, r: (gate.Endpoint("source", source.url),
+                                                                      (gate.Endpoint("westus", "http://127.0.0.1:1"),)))
+        monkeypatch.setattr(gate_plan, "_default_azure_credential", lambda: Hostile())
         res = run_gate("--registry", "crcontosofraud", "--regions", "westus", "--image", IMAGE, "--timeout", "5")
 
     assert res.code == 2, res
