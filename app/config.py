@@ -107,6 +107,66 @@ class Regions(_Model):
         return Mode(v) if isinstance(v, str) and v in Mode._value2member_map_ else v
 
 
+# An Azure resource id (`az ... show --query id`). Letters, digits and - _ . ( ) / only: no $ % { } or spaces, so an
+# id can never carry a Terraform template (${ / %{). Its parts are checked in app/adoption.py.
+_ARM_ID = r"^/[-\w.()/]{1,1023}\Z"
+_LOCATION = r"^[A-Za-z][A-Za-z0-9 ]{1,39}\Z"  # eastus, or "East US" as the portal shows it
+ArmId = Annotated[str, Field(pattern=_ARM_ID)]
+Location = Annotated[str, Field(pattern=_LOCATION)]
+
+
+class ExistingReplica(_Model):
+    """One replica the existing registry has (`az acr replication list`)."""
+
+    zone_redundancy_enabled: bool  # zoneRedundancy == "Enabled"
+
+
+class ExistingRegistry(_Model):
+    """What the registry named by ``registry.existing_id`` is today: the settings a change of which azurerm 4.55
+    (or Azure) would carry out by replacing it. Synth cannot see Azure; it compares these with the config."""
+
+    location: Location  # az acr show --query location
+    zone_redundancy_enabled: bool  # --query zoneRedundancy == "Enabled" (ForceNew)
+    encryption: bool  # --query encryption.status == "enabled": a customer-managed key (set only at creation)
+    # az acr replication list: every replica by region, the home region's entry is ignored
+    replicas: Annotated[dict[Annotated[str, Field(pattern=_LOWER_ALNUM)], ExistingReplica], Field(max_length=40)]
+
+
+class ExistingAccount(_Model):
+    """What the account named by ``training_data.existing_id`` is today (`az storage account show`): every
+    setting azurerm 4.55 can change only by replacing the account, and what else the first apply adopts."""
+
+    location: Location  # location
+    account_kind: Literal["StorageV2", "Storage", "BlobStorage", "BlockBlobStorage", "FileStorage"]  # kind
+    sku_name: Annotated[str, Field(pattern=r"^(Standard|Premium)(V2)?_(LRS|ZRS|GRS|RAGRS|GZRS|RAGZRS)\Z")]  # sku.name
+    is_hns_enabled: bool  # isHnsEnabled (null: false)
+    infrastructure_encryption_enabled: bool  # encryption.requireInfrastructureEncryption (null: false)
+    queue_encryption_key_type: Literal["Service", "Account"]  # encryption.services.queue.keyType (null: Service)
+    table_encryption_key_type: Literal["Service", "Account"]  # encryption.services.table.keyType (null: Service)
+    dns_endpoint_type: Literal["Standard", "AzureDnsZone"]  # dnsEndpointType (null: Standard)
+    # an account-level immutability policy: immutableStorageWithVersioning.immutabilityPolicy is set (null: false)
+    account_immutability_policy: bool
+    # training_data.container_name exists in the account: it is imported (else created)
+    container_exists: bool
+    # that container's denyEncryptionScopeOverride (az storage container-rm show); required when it exists
+    container_deny_encryption_scope_override: bool | None = None
+    # the account has a lifecycle management policy (az storage account management-policy show): it is imported
+    # and its rules are replaced by the platform's
+    management_policy_exists: bool
+
+
+class ResourceGroups(_Model):
+    """Resource groups the team already owns, adopted instead of created.
+
+    existing_ids: ``shared`` (the shared stack's group) or a hub region -> the group's Azure resource id.
+    existing_locations: the same keys -> the group's location (`az group show --query location`); a group's
+    location is ForceNew.
+    """
+
+    existing_ids: Annotated[dict[str, ArmId], Field(max_length=MAX_HUB_REGIONS + 1)] = {}
+    existing_locations: Annotated[dict[str, Location], Field(max_length=MAX_HUB_REGIONS + 1)] = {}
+
+
 class Registry(_Model):
     """The one shared container registry (geo-replicated to every secondary region)."""
 
@@ -118,6 +178,9 @@ class Registry(_Model):
     # feature azurerm 4.55 cannot set: enable it once with `az acr update --regional-endpoints enabled`.
     # true: every network writes private records for them too (a plan fails clearly until they exist)
     regional_endpoints: bool = True
+    # adopt a registry the team already has: its Azure resource id (an import block), and what it is today
+    existing_id: ArmId | None = None
+    existing: ExistingRegistry | None = None
 
     @field_validator("sku", mode="before")
     @classmethod
@@ -143,6 +206,15 @@ class TrainingData(_Model):
     # true after a customer-initiated account failover: the account is LRS in the new primary; plan
     # against it without replacing it and re-protect it where azurerm can do so in place
     failed_over: bool = False
+    # fixed when an account is created (azurerm 4.55: ForceNew); to adopt an existing account as it is
+    infrastructure_encryption: bool = True
+    # queues and tables: "Account" follows the account's key (the customer-managed one with CMK), "Service" stays
+    # on Microsoft-managed keys; unset: "Account" with customer-managed keys, else Azure's "Service"
+    queue_encryption_key_type: Literal["Service", "Account"] | None = None
+    table_encryption_key_type: Literal["Service", "Account"] | None = None
+    # adopt an account the team already has: its Azure resource id (an import block), and what it is today
+    existing_id: ArmId | None = None
+    existing: ExistingAccount | None = None
 
     @field_validator("redundancy", mode="before")
     @classmethod
@@ -366,6 +438,7 @@ class RawConfig(_Model):
     routing: Routing | None = None
     backend: Backend = LocalBackend(type="local")
     report: Report = Report()
+    resource_groups: ResourceGroups = ResourceGroups()
 
 
 @dataclass(frozen=True, slots=True)
@@ -804,6 +877,10 @@ _PATTERN_TEXT = {
     r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}\Z": "an HCP Terraform organization name",
     r"^[A-Za-z0-9][A-Za-z0-9_-]{0,60}\Z": "letters, digits, '_' and '-' (workspace names are <prefix>-<stack>)",
     r"^[A-Za-z0-9 _-]+\Z": "letters, digits, spaces, '_' and '-'",
+    _ARM_ID: "an Azure resource id as `az ... show --query id` prints it: /subscriptions/<GUID>/resourceGroups/<group>"
+             "[/providers/<namespace>/<type>/<name>], without $, %, {, } or spaces",
+    _LOCATION: "an Azure location, e.g. eastus (or East US)",
+    r"^(Standard|Premium)(V2)?_(LRS|ZRS|GRS|RAGRS|GZRS|RAGZRS)\Z": "the account's sku.name, e.g. Standard_GRS",
 }
 
 
@@ -1072,6 +1149,13 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
                                          "the state can call it"))
 
     errors += price_override_problems(raw, _price_keys())
+
+    # Resources the team already has: ids, names, and the settings that would force a replacement.
+    from app.adoption import adoption_problems
+
+    adopt_errors, adopt_warnings = adoption_problems(raw, hub_regions)
+    errors += adopt_errors
+    warnings += adopt_warnings
 
     if raw.release_gate.enabled and raw.release_gate.image is None:
         errors.append(Problem(code="gate-needs-image", path="release_gate.image",

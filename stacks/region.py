@@ -16,6 +16,7 @@ from __future__ import annotations
 from cdktf import TerraformOutput
 from constructs import Construct
 
+from app.adoption import imports
 from app.config import PlatformConfig
 from app.regions import REGIONS
 from foundry_constructs.azapi import AzapiProvider
@@ -95,6 +96,9 @@ class RegionStack(PlatformStack):
                 operator_ip_ranges=tuple(cfg.network.operator_ip_ranges),
             ),
         )
+        adopted = imports(cfg).region_groups.get(location)
+        if adopted is not None:  # the team's own resource group: imported, not created (app/adoption.py)
+            self.regional.resource_group.import_from(adopted)
         self._watch(cfg, location, client.subscription_id)
         hub = self.regional.hub.hub
         TerraformOutput(self, "hub_id", value=hub.id)

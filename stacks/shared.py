@@ -15,6 +15,7 @@ from __future__ import annotations
 from cdktf import TerraformOutput
 from constructs import Construct
 
+from app.adoption import imports
 from app.config import PlatformConfig
 from app.regions import region
 from foundry_constructs.azurerm import data_azurerm_client_config
@@ -82,6 +83,9 @@ class SharedStack(PlatformStack):
                     immutability=Immutability(days=td.immutability_days, locked=td.immutability_locked)
                     if td.immutability_days
                     else None,
+                    infrastructure_encryption=td.infrastructure_encryption,
+                    queue_encryption_key_type=td.queue_encryption_key_type,
+                    table_encryption_key_type=td.table_encryption_key_type,
                 ),
                 cmk=cmk,
                 network=self._network(cfg),
@@ -89,6 +93,7 @@ class SharedStack(PlatformStack):
                 log_retention_days=cfg.monitoring.log_retention_days,
             ),
         )
+        self._adopt(cfg)
         self._watch(cfg, client.subscription_id)
         registry = self.platform.registry.registry
         data = self.platform.training_data.account
@@ -101,6 +106,20 @@ class SharedStack(PlatformStack):
         if cfg.training_data_secondary_readable:
             # read-only copy in the pair, readable during a primary outage (jobs retry reads here)
             TerraformOutput(self, "training_data_secondary_blob_endpoint", value=data.secondary_blob_endpoint)
+
+    def _adopt(self, cfg: PlatformConfig) -> None:
+        """Resources the team already has: an import block each, so the first apply adopts them (app/adoption.py)."""
+        found = imports(cfg)
+        p = self.platform
+        if found.shared_group is not None:
+            p.resource_group.import_from(found.shared_group)
+        if found.training_data is not None:
+            container = {cfg.training_data.container_name: found.training_data_container} \
+                if found.training_data_container else {}
+            p.training_data.adopt(found.training_data, container_ids=container,
+                                  management_policy_id=found.training_data_policy)
+        if found.registry is not None:
+            p.registry.adopt(found.registry)
 
     @staticmethod
     def _network(cfg: PlatformConfig) -> PrivateNetworkSpec | None:

@@ -98,12 +98,25 @@ def maximal_doc() -> dict[str, Any]:
     doc["report"] = {"price_overrides": {"vm.standard_d4s_v3": 0.2}}
     doc["regions"]["active"] = "eastus"
     doc["network"]["operator_ip_ranges"] = ["52.170.12.0/28"]
+    # adoption of what the team already has (app/adoption.py): ids, locations and what the resources are today
+    group = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-fraud-prod-shared-eus"
+    doc["resource_groups"] = {"existing_ids": {"shared": group}, "existing_locations": {"shared": "eastus"}}
+    doc["training_data"]["existing_id"] = f"{group}/providers/Microsoft.Storage/storageAccounts/stcontosofrauddata"
+    doc["training_data"]["existing"] = {
+        "location": "eastus", "account_kind": "StorageV2", "sku_name": "Standard_GRS", "is_hns_enabled": False,
+        "infrastructure_encryption_enabled": True, "queue_encryption_key_type": "Account",
+        "table_encryption_key_type": "Account", "dns_endpoint_type": "Standard", "account_immutability_policy": False,
+        "container_exists": True, "container_deny_encryption_scope_override": False, "management_policy_exists": False}
+    doc["registry"]["existing_id"] = f"{group}/providers/Microsoft.ContainerRegistry/registries/crcontosofraudprod"
+    doc["registry"]["existing"] = {"location": "eastus", "zone_redundancy_enabled": True, "encryption": False,
+                                   "replicas": {"westus": {"zone_redundancy_enabled": False}}}
     return doc
 
 
 # maps whose keys are data (not a model's field names)
 MAPS = {"tags.extra", "routing.endpoints", "network.address_spaces", "compute.clusters[].regions",
-        "report.price_overrides"}
+        "report.price_overrides", "resource_groups.existing_ids", "resource_groups.existing_locations",
+        "registry.existing.replicas"}
 
 
 def leaves(doc: Any, path: str = "") -> dict[str, tuple[Any, ...]]:

@@ -67,6 +67,9 @@ class TrainingDataSpec:
     point_in_time_restore_days: int = 14
     version_retention_days: int = 30  # blob versions older than this are deleted (lifecycle rule)
     immutability: Immutability | None = None  # WORM on the container; None = off
+    infrastructure_encryption: bool = True  # fixed at creation: False only to adopt an account created without it
+    queue_encryption_key_type: str | None = None  # None: follows the customer-managed key (see StorageProps)
+    table_encryption_key_type: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,6 +154,9 @@ class SharedPlatform(Construct):
                 public_network_access=not private,
                 customer_managed_key=self.keys.for_key("training-data") if self.keys else None,
                 immutability=td.immutability,
+                infrastructure_encryption=td.infrastructure_encryption,
+                queue_encryption_key_type=td.queue_encryption_key_type,
+                table_encryption_key_type=td.table_encryption_key_type,
             ),
         )
         targets: dict[str, HasId] = {"registry": self.registry, "training-data": self.training_data}

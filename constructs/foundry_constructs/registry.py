@@ -112,6 +112,10 @@ class GeoReplicatedRegistry(Construct):
         )
         self.lock = add_lock(self, self.registry, props.lock, name=f"lock-{props.name}")
 
+    def adopt(self, registry_id: str) -> None:
+        """Import an existing registry instead of creating it (a Terraform ``import`` block)."""
+        self.registry.import_from(registry_id)
+
     @property
     def id(self) -> str:
         return self.registry.id

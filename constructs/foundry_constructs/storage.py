@@ -68,6 +68,11 @@ class StorageProps:
     public_network_access: bool = False  # False: private endpoints only (trusted Azure services bypass)
     customer_managed_key: CustomerManagedKey | None = None  # None: Microsoft-managed keys
     immutability: Immutability | None = None  # None: no WORM policy
+    # fixed when the account is created (azurerm: ForceNew); False only to adopt an account created without it
+    infrastructure_encryption: bool = True
+    # "Account" or "Service", fixed at creation; None: "Account" with a customer-managed key, else Azure's "Service"
+    queue_encryption_key_type: str | None = None
+    table_encryption_key_type: str | None = None
     lock: Lock | None = Lock(notes="Holds data that cannot be recreated.")
     prevent_destroy: bool = True
 
@@ -95,7 +100,7 @@ class ProtectedStorageAccount(Construct):
             access_tier="Hot",
             min_tls_version="TLS1_2",
             https_traffic_only_enabled=True,
-            infrastructure_encryption_enabled=True,
+            infrastructure_encryption_enabled=props.infrastructure_encryption,
             allow_nested_items_to_be_public=False,
             shared_access_key_enabled=props.shared_key_enabled,
             default_to_oauth_authentication=True,
@@ -112,8 +117,8 @@ class ProtectedStorageAccount(Construct):
             allowed_copy_scope=props.allowed_copy_scope,
             # queues and tables follow the account's customer-managed key; unset, azurerm sends "Service" and they
             # stay on Microsoft-managed keys for good (both are fixed at creation)
-            queue_encryption_key_type="Account" if props.customer_managed_key else None,
-            table_encryption_key_type="Account" if props.customer_managed_key else None,
+            queue_encryption_key_type=props.queue_encryption_key_type or ("Account" if props.customer_managed_key else None),
+            table_encryption_key_type=props.table_encryption_key_type or ("Account" if props.customer_managed_key else None),
             public_network_access_enabled=props.public_network_access,
             network_rules=storage_account.StorageAccountNetworkRules(
                 default_action="Allow" if props.public_network_access else "Deny",
@@ -180,6 +185,21 @@ class ProtectedStorageAccount(Construct):
             )],
         ) if keep is not None else None
         self.lock = add_lock(self, self.account, props.lock, name=f"lock-{props.name}")
+
+    def adopt(self, account_id: str, *, container_ids: dict[str, str] | None = None,
+              management_policy_id: str | None = None) -> None:
+        """Import an existing account (and its named containers, its lifecycle policy) instead of creating it.
+
+        Emits Terraform ``import`` blocks: the first apply adopts them. An adopted container also gets
+        ``prevent_destroy``: no plan may replace it (and so delete its blobs).
+        """
+        self.account.import_from(account_id)
+        for name, container_id in (container_ids or {}).items():
+            container = self.containers[name]
+            container.import_from(container_id)
+            container.add_override("lifecycle.prevent_destroy", True)
+        if management_policy_id is not None and self.version_cleanup is not None:
+            self.version_cleanup.import_from(management_policy_id)
 
     @property
     def id(self) -> str:
