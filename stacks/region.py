@@ -19,7 +19,6 @@ from constructs import Construct
 from app.adoption import imports
 from app.config import PlatformConfig
 from app.regions import REGIONS
-from foundry_constructs.azapi import AzapiProvider
 from foundry_constructs.azurerm import data_azurerm_client_config
 from foundry_constructs.key_events import KeyExpiryAlerts, KeyExpiryProps
 from foundry_constructs.observability import (
@@ -54,7 +53,6 @@ class RegionStack(PlatformStack):
         self.add_dependency(shared)  # explicit, whatever the references below become
         n = cfg.namer
         client = data_azurerm_client_config.DataAzurermClientConfig(self, "client")
-        AzapiProvider(self)  # the hub's managed network is provisioned through an ARM action
         self.regional = RegionalHub(
             self,
             "regional",

@@ -2,7 +2,7 @@
 
 Example::
 
-    AzapiProvider(stack, "azapi")                        # once per stack that uses an action
+    # each construct adds provider "azapi" to its stack once (ensure_provider)
     action = ResourceAction(stack, "provision", ResourceActionProps(
         resource_type="Microsoft.MachineLearningServices/workspaces@2024-10-01",
         resource_id=hub.id, action="provisionManagedNetwork", body={"includeSpark": False},
@@ -21,42 +21,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from cdktf import (
-    ITerraformDependable,
-    TerraformDataSource,
-    TerraformProvider,
-    TerraformProviderGeneratorMetadata,
-    TerraformResource,
-    TerraformStack,
-)
+from cdktf import ITerraformDependable
 from constructs import Construct
 
-from foundry_constructs.addresses import address, readable
+from foundry_constructs import plain
+from foundry_constructs.addresses import address
+from foundry_constructs.plain import PlainProviderSpec, plain_element
 
 SOURCE = "azure/azapi"
 VERSION = "2.4.0"  # exact: every plan, lock file and mirror resolves the same provider (README "Pinned")
 
 
+PROVIDER = PlainProviderSpec(name="azapi", source=SOURCE, version=VERSION)
+
+
 def ensure_provider(scope: Construct) -> None:
-    """Add ``provider "azapi"`` to ``scope``'s stack unless it has one."""
-    stack = TerraformStack.of(scope)
-    if stack.node.try_find_child("azapi") is None:
-        AzapiProvider(stack)
-
-
-class AzapiProvider(TerraformProvider):
-    """``provider "azapi" {}``: same Azure AD credentials as azurerm (ARM_* environment, az login, OIDC)."""
-
-    def __init__(self, scope: Construct, id: str = "azapi"):
-        super().__init__(
-            scope,
-            id,
-            terraform_resource_type="azapi",
-            terraform_generator_metadata=TerraformProviderGeneratorMetadata(
-                provider_name="azapi", provider_version_constraint=VERSION
-            ),
-            terraform_provider_source=SOURCE,
-        )
+    """Add ``provider "azapi" {}`` to ``scope``'s stack unless it has one: same Azure AD credentials as azurerm
+    (ARM_* environment, az login, OIDC)."""
+    plain.ensure_provider(scope, PROVIDER)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,17 +58,12 @@ class ResourceAction(Construct):
         if "@" not in props.resource_type:
             raise ValueError(f"resource_type needs an api-version: {props.resource_type!r}")
         super().__init__(scope, id)
-        self.resource = TerraformResource(
-            self,
-            "action",
-            terraform_resource_type="azapi_resource_action",
-            terraform_generator_metadata=TerraformProviderGeneratorMetadata(provider_name="azapi"),
-            depends_on=list(props.depends_on) or None,
-        )
-        readable(self.resource)
-        for key, value in (("type", props.resource_type), ("resource_id", props.resource_id),
-                           ("action", props.action), ("method", props.method), ("body", dict(props.body))):
-            self.resource.add_override(key, value)
+        ensure_provider(self)
+        self.resource = plain_element(self, "action", kind="resource", provider="azapi", rtype="azapi_resource_action",
+                                      arguments={"type": props.resource_type, "resource_id": props.resource_id,
+                                                 "action": props.action, "method": props.method,
+                                                 "body": dict(props.body)},
+                                      depends_on=props.depends_on)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,17 +96,11 @@ class ArmResource(Construct):
         if "@" not in props.resource_type:
             raise ValueError(f"resource_type needs an api-version: {props.resource_type!r}")
         super().__init__(scope, id)
-        self.resource = TerraformResource(
-            self,
-            "resource",
-            terraform_resource_type="azapi_resource",
-            terraform_generator_metadata=TerraformProviderGeneratorMetadata(provider_name="azapi"),
-            depends_on=list(props.depends_on) or None,
-        )
-        readable(self.resource)
-        for key, value in (("type", props.resource_type), ("name", props.name), ("parent_id", props.parent_id),
-                           ("body", dict(props.body))):
-            self.resource.add_override(key, value)
+        ensure_provider(self)
+        self.resource = plain_element(self, "resource", kind="resource", provider="azapi", rtype="azapi_resource",
+                                      arguments={"type": props.resource_type, "name": props.name,
+                                                 "parent_id": props.parent_id, "body": dict(props.body)},
+                                      depends_on=props.depends_on)
 
     @property
     def id(self) -> str:
@@ -161,17 +132,10 @@ class ArmRead(Construct):
             raise ValueError(f"resource_type needs an api-version: {props.resource_type!r}")
         super().__init__(scope, id)
         ensure_provider(self)
-        self.data = TerraformDataSource(
-            self,
-            "read",
-            terraform_resource_type="azapi_resource",
-            terraform_generator_metadata=TerraformProviderGeneratorMetadata(provider_name="azapi"),
-            depends_on=list(props.depends_on) or None,
-        )
-        readable(self.data)
-        for key, value in (("type", props.resource_type), ("resource_id", props.resource_id),
-                           ("response_export_values", list(props.export))):
-            self.data.add_override(key, value)
+        self.data = plain_element(self, "read", kind="data", provider="azapi", rtype="azapi_resource",
+                                  arguments={"type": props.resource_type, "resource_id": props.resource_id,
+                                             "response_export_values": list(props.export)},
+                                  depends_on=props.depends_on)
 
     @property
     def output(self) -> str:

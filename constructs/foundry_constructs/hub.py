@@ -82,7 +82,7 @@ class HubProps:
     high_business_impact: bool = True  # less diagnostic data leaves the hub; forces a new hub if changed
     public_network_access: bool = False  # False: reached only through private endpoints
     outbound: tuple[Outbound, ...] = ()  # approved outbound private endpoints besides the hub's own resources
-    # provision the managed network when the hub is created (azapi; the stack needs an AzapiProvider): azurerm
+    # provision the managed network when the hub is created (azapi; the action adds its provider): azurerm
     # refuses a compute cluster without public IPs and subnet until the managed network is Active
     provision_managed_network: bool = True
     rbac_propagation_wait: str = "10m"  # Microsoft: a role assignment takes up to 10 minutes to take effect

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
-from foundry_constructs.azapi import ArmResource, ArmResourceProps, ensure_provider
+from foundry_constructs.azapi import ArmResource, ArmResourceProps
 from foundry_constructs.azurerm import eventgrid_system_topic, resource_group
 from foundry_constructs.interfaces import HasId
 
@@ -51,7 +51,6 @@ class KeyExpiryAlerts(Construct):
         if props.severity not in ("Sev0", "Sev1", "Sev2", "Sev3", "Sev4"):
             raise ValueError(f"severity must be Sev0-Sev4, got {props.severity!r}")
         super().__init__(scope, id)
-        ensure_provider(self)
         self.topic = eventgrid_system_topic.EventgridSystemTopic(
             self,
             "topic",

@@ -19,35 +19,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from cdktf import (
-    ITerraformDependable,
-    TerraformProvider,
-    TerraformProviderGeneratorMetadata,
-    TerraformResource,
-    TerraformStack,
-)
+from cdktf import ITerraformDependable
 from constructs import Construct
 
-from foundry_constructs.addresses import readable
+from foundry_constructs.plain import PlainProviderSpec, ensure_provider, plain_element
 
 SOURCE = "hashicorp/time"
 VERSION = "0.13.1"  # exact, like every provider the stacks use
 PROVIDER_ID = "time"
 
 
-class TimeProvider(TerraformProvider):
-    """``provider "time" {}``: no credentials, no network."""
-
-    def __init__(self, scope: Construct, id: str = PROVIDER_ID):
-        super().__init__(
-            scope,
-            id,
-            terraform_resource_type="time",
-            terraform_generator_metadata=TerraformProviderGeneratorMetadata(
-                provider_name="time", provider_version_constraint=VERSION
-            ),
-            terraform_provider_source=SOURCE,
-        )
+PROVIDER = PlainProviderSpec(name=PROVIDER_ID, source=SOURCE, version=VERSION)  # no credentials, no network
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,17 +46,9 @@ class Wait(Construct):
         if not re.fullmatch(r"(\d+h)?(\d+m)?(\d+s)?", props.duration) or not props.duration:
             raise ValueError(f"duration must be a Go duration like '10m' or '30s', got {props.duration!r}")
         super().__init__(scope, id)
-        stack = TerraformStack.of(self)
-        if stack.node.try_find_child(PROVIDER_ID) is None:
-            TimeProvider(stack)
-        self.resource = TerraformResource(
-            self,
-            "sleep",
-            terraform_resource_type="time_sleep",
-            terraform_generator_metadata=TerraformProviderGeneratorMetadata(provider_name="time"),
-            depends_on=list(props.depends_on) or None,
-        )
-        readable(self.resource)
-        self.resource.add_override("create_duration", props.duration)
+        ensure_provider(self, PROVIDER)
+        arguments: dict = {"create_duration": props.duration}
         if props.triggers:
-            self.resource.add_override("triggers", dict(props.triggers))
+            arguments["triggers"] = dict(props.triggers)
+        self.resource = plain_element(self, "sleep", kind="resource", provider="time", rtype="time_sleep",
+                                      arguments=arguments, depends_on=props.depends_on)
