@@ -139,6 +139,14 @@ def _run_synth(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, overrides=overrides)
     for w in cfg.warnings:
         print(f"warning: {w.render()}", file=sys.stderr)
+    if args.active_region:
+        from app.config_yaml import read_yaml
+
+        committed = (read_yaml(args.config).get("regions") or {}).get("active") or cfg.regions.primary
+        if committed != args.active_region:
+            print(f"warning: --active-region {args.active_region} is not persisted: the next synth without it serves "
+                  f"{committed} first again. Commit `regions.active: {args.active_region}` to {args.config} to keep "
+                  "the promotion [active-region-not-persisted]", file=sys.stderr)
     from app.synth import synthesize
 
     outdir = args.out if args.out is not None else (os.environ.get("CDKTF_OUTDIR") or DEFAULT_OUTDIR)

@@ -413,7 +413,9 @@ def _runbook(cfg, built: Built, standby: str, detect, data) -> list[tuple[str, s
     return [
         ("confirm", f"Confirm: {standby}'s Service Health alert, the Traffic Manager endpoint alert, `python main.py status` "
                     f"(exit 1, {primary} unknown or degraded)."),
-        ("promote", f"Promote: `python main.py synth --active-region {standby}` (or `regions.active: {standby}`). The plan "
+        ("promote", f"Promote: set `regions.active: {standby}` in the config and commit it (a one-off "
+                    f"`python main.py synth --active-region {standby}` is undone by the next plain synth, and synth "
+                    "warns so). The plan "
                     f"changes the routing stack's priorities and {standby}'s cluster minimums ("
                     + ", ".join(f"{n}: {m}" for n, m in promoted.items())
                     + "), both in place: `scale_settings` is not ForceNew since azurerm 4.35.0. "

@@ -226,3 +226,18 @@ def test_active_region_must_be_a_hub_region(tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "regions.active" in run.stderr and "eastus, westus" in run.stderr
     assert "Traceback" not in run.stderr and not (tmp_path / "o").exists()
+
+
+def test_a_one_off_promotion_warns_that_it_is_not_persisted(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    run = subprocess.run([sys.executable, "main.py", "synth", "--active-region", "westus", "--out", str(tmp_path / "o")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr
+    assert "[active-region-not-persisted]" in run.stderr and "regions.active: westus" in run.stderr
+    again = subprocess.run([sys.executable, "main.py", "synth", "--active-region", "eastus", "--out", str(tmp_path / "o")],
+                           cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert again.returncode == 0 and "not-persisted" not in again.stderr  # eastus is what the config serves
