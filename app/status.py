@@ -56,6 +56,8 @@ from app.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 SCHEMA_VERSION = 1
 DEFAULT_CONFIG = "config/default.yaml"
 SUBSCRIPTION_ENV = "AZURE_SUBSCRIPTION_ID"
+# what Terraform's azurerm provider reads, which the README documents for the stacks: status honours it too
+TERRAFORM_SUBSCRIPTION_ENV = "ARM_SUBSCRIPTION_ID"
 ARM_ENDPOINT = "https://management.azure.com"
 ARM_SCOPE = "https://management.azure.com/.default"
 
@@ -901,7 +903,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default=DEFAULT_CONFIG, metavar="PATH",
                         help=f"config file (default: {DEFAULT_CONFIG})")
     parser.add_argument("--subscription", metavar="ID",
-                        help=f"Azure subscription id (default: the config's subscription_id, else ${SUBSCRIPTION_ENV})")
+                        help=f"Azure subscription id (default: the config's subscription_id, else ${SUBSCRIPTION_ENV}, "
+                             f"else ${TERRAFORM_SUBSCRIPTION_ENV})")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=f"deadline for all checks together (default: {DEFAULT_TIMEOUT:g}); "
                              "checks without an answer by then are unknown")
@@ -913,7 +916,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def resolve_subscription(flag: Optional[str], config_value: Optional[str], environ: Any) -> str:
     for source, value in (("--subscription", flag), ("the config's subscription_id", config_value),
-                          (SUBSCRIPTION_ENV, environ.get(SUBSCRIPTION_ENV))):
+                          (SUBSCRIPTION_ENV, environ.get(SUBSCRIPTION_ENV)),
+                          (TERRAFORM_SUBSCRIPTION_ENV, environ.get(TERRAFORM_SUBSCRIPTION_ENV))):
         if value is not None and str(value).strip():
             value = str(value).strip()
             if not _UUID_RE.match(value):
@@ -921,7 +925,7 @@ def resolve_subscription(flag: Optional[str], config_value: Optional[str], envir
                                        "e.g. 00000000-0000-0000-0000-000000000000)")
             return value
     raise StatusUsageError(f"no subscription: pass --subscription ID, set subscription_id in the config, "
-                           f"or set {SUBSCRIPTION_ENV}")
+                           f"or set {SUBSCRIPTION_ENV} or {TERRAFORM_SUBSCRIPTION_ENV}")
 
 
 def _preflight(credential: Any) -> None:

@@ -479,6 +479,9 @@ def test_subscription_precedence(tmp_path):
     assert status.resolve_subscription(SUB, other, {"AZURE_SUBSCRIPTION_ID": other}) == SUB
     assert status.resolve_subscription(None, SUB, {"AZURE_SUBSCRIPTION_ID": other}) == SUB
     assert status.resolve_subscription(None, None, {"AZURE_SUBSCRIPTION_ID": SUB}) == SUB
+    # what Terraform's azurerm provider reads (and the README documents) works too, after AZURE_SUBSCRIPTION_ID
+    assert status.resolve_subscription(None, None, {"ARM_SUBSCRIPTION_ID": SUB}) == SUB
+    assert status.resolve_subscription(None, None, {"AZURE_SUBSCRIPTION_ID": SUB, "ARM_SUBSCRIPTION_ID": other}) == SUB
     with pytest.raises(status.StatusUsageError, match="not a subscription id"):
         status.resolve_subscription("prod", None, {})
     # from the environment, end to end
