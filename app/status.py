@@ -393,12 +393,20 @@ class _SharedCredential:
             return token
 
 
-def default_credential() -> Any:
-    """``DefaultAzureCredential`` without the interactive browser (a status check never prompts)."""
+def default_credential(verbose: bool = False) -> Any:
+    """``DefaultAzureCredential`` without the interactive browser (a status check never prompts).
+
+    azure-identity logs every credential it tried (a dozen WARNING lines) before a failure that the command
+    reports in one line anyway: those lines show only with ``--verbose``.
+    """
     try:
         from azure.identity import DefaultAzureCredential
     except ImportError:
         raise StatusUsageError("the status command needs azure-identity: pip install -r requirements.txt") from None
+    if not verbose:
+        import logging
+
+        logging.getLogger("azure.identity").setLevel(logging.CRITICAL)
     return DefaultAzureCredential(exclude_interactive_browser_credential=True)
 
 
@@ -909,6 +917,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"deadline for all checks together (default: {DEFAULT_TIMEOUT:g}); "
                              "checks without an answer by then are unknown")
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout (schema_version 1)")
+    parser.add_argument("--verbose", action="store_true",
+                        help="also show azure-identity's log of each credential it tried (hidden by default: a "
+                             "failed sign-in is reported in one line)")
     parser.epilog = ("Reads only (GET), with DefaultAzureCredential; needs Reader on the subscription. Exit codes: "
                      "0 every check ok, 1 something degraded, at risk, missing or unknown, 2 usage, config or "
                      "authentication error.")
@@ -967,7 +978,8 @@ def run(args: argparse.Namespace, *, credential: Any = None, transport: Any = No
             raise StatusUsageError(str(exc)) from None
         subscription = resolve_subscription(subscription, getattr(cfg, "subscription_id", None), environ)
         plan = plan_from_config(cfg, subscription)
-        cred = _SharedCredential(credential if credential is not None else default_credential())
+        cred = _SharedCredential(credential if credential is not None
+                                 else default_credential(bool(getattr(args, "verbose", False))))
         _preflight(cred)
         clients = ArmClients(cred, subscription, base_url=base_url, transport=transport)
         report = collect(clients, plan, config=config_path, now=now, timeout=timeout, clock=clock)

@@ -599,3 +599,18 @@ def test_main_py_status_without_subscription_exits_2(tmp_path):
                        capture_output=True, text=True, timeout=120, env=env)
     assert r.returncode == EXIT_USAGE, r.stderr
     assert "no subscription" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_identity_logging_is_quiet_unless_verbose(monkeypatch):
+    """A failed sign-in is one line: azure-identity's per-credential warnings show only with --verbose."""
+    import logging
+
+    logger = logging.getLogger("azure.identity")
+    before = logger.level
+    try:
+        status.default_credential(verbose=True)
+        assert logger.level == before
+        status.default_credential(verbose=False)
+        assert logger.getEffectiveLevel() == logging.CRITICAL
+    finally:
+        logger.setLevel(before)
