@@ -304,6 +304,19 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
     if raw.encryption.registry_customer_managed_key and not raw.encryption.customer_managed_keys:
         errors.append(Problem(code="registry-cmk-alone", path="encryption.registry_customer_managed_key", value=True,
                               allowed="false, or customer_managed_keys: true (the registry's key lives in that vault)"))
+    if raw.encryption.hub_customer_managed_key and not raw.encryption.customer_managed_keys:
+        errors.append(Problem(code="hub-cmk-alone", path="encryption.hub_customer_managed_key", value=True,
+                              allowed="false or unset, or customer_managed_keys: true (each hub's key lives in its "
+                                      "region's customer-managed-key vault, used through that region's identity)"))
+    if raw.encryption.hub_key and not raw.hub.high_business_impact:
+        # azurerm 4.55 ai_foundry_resource.go: high_business_impact_enabled is Optional+Computed+ForceNew, "NOTE: O+C
+        # creating a hub that has encryption enabled will set this property to true": false in the config would
+        # plan a new hub after the first apply (and prevent_destroy fails that plan)
+        errors.append(Problem(code="hub-cmk-needs-hbi", path="hub.high_business_impact", value=False,
+                              allowed="true while the hubs have a customer-managed key (encryption.hub_customer_managed_"
+                                      "key, on by default with customer_managed_keys)",
+                              hint="Azure turns high business impact on for a hub created with encryption; false would "
+                                   "plan a new hub on the next apply"))
     if raw.routing is not None:
         errors += naming.check("traffic_manager_dns", raw.routing.dns_name or namer.traffic_manager_dns(),
                                "routing.dns_name" if raw.routing.dns_name else hint_path)

@@ -293,12 +293,23 @@ class Encryption(_Model):
     registry_customer_managed_key: the registry too. Decide it before the registry exists (Azure sets a
     registry's encryption only at creation) and read the README: Azure reaches the key for a registry
     only through trusted-service access, which a firewalled vault grants to system identities only.
+    hub_customer_managed_key: each hub's own metadata too (the hub's ``encryption``: a key in its region's
+    vault). ``None`` (the default) follows ``customer_managed_keys``, so it is on by default; ``true``
+    needs ``customer_managed_keys: true`` (the key lives in that region's CMK setup). Fixed when a hub is
+    created (ForceNew in azurerm 4.55; Microsoft: "CMK cannot be added to an existing hub"); Azure then
+    creates Cosmos DB, AI Search and a storage account billed to the subscription (README "Security").
     """
 
     customer_managed_keys: bool = True
     registry_customer_managed_key: bool = False
+    hub_customer_managed_key: bool | None = None
     # each key version expires after 730 days; Key Vault wants rotation at least 7 days before that
     key_rotation_days: Annotated[int, Field(ge=30, le=700)] = 365
+
+    @property
+    def hub_key(self) -> bool:
+        """``hub_customer_managed_key`` as it takes effect: unset follows ``customer_managed_keys``."""
+        return self.customer_managed_keys if self.hub_customer_managed_key is None else self.hub_customer_managed_key
 
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z"

@@ -65,11 +65,17 @@ def rows(cfg: PlatformConfig, outdir: Path) -> list[tuple[str, str, str, str, st
          "encryption.registry_customer_managed_key",
          "a new registry: every image pushed again; azurerm plans an in-place update that Azure refuses"),
         ("Hub encryption (customer-managed key for hub metadata)",
-         onoff(any("encryption" in h for h in hubs)) + " (Microsoft-managed keys)",
-         "ForceNew in azurerm 4.55 (the whole `encryption` block); Azure also creates Cosmos DB, AI Search and "
-         "storage in a Microsoft-managed resource group for a CMK workspace (\"the costs for your subscription are "
-         "higher\") and its identity model changes (a user-assigned primary identity): not offered by these stacks yet",
-         "none yet", "a new hub per region: its run history and registered assets are lost (not replicated)"),
+         (f"on: {sum('encryption' in h for h in hubs)} of {len(hubs)} hubs, each with a key in its own region's vault "
+          "(RSA-HSM 2048), used through the region's user-assigned identity; the system-assigned identity stays primary"
+          if any("encryption" in h for h in hubs) else "off (Microsoft-managed keys)"),
+         "a regulated platform keeps job history, compute and asset metadata under a key it controls and can revoke; "
+         "Microsoft allows it only when a hub is created and never back to Microsoft-managed keys, and azurerm 4.55 "
+         "makes the whole `encryption` block ForceNew. Azure then creates Cosmos DB, AI Search and a storage account "
+         "in a Microsoft-managed resource group billed to the subscription (\"the costs for your subscription are "
+         "higher\"; no published figure: see the report) and turns high business impact on",
+         "encryption.hub_customer_managed_key (unset: follows encryption.customer_managed_keys)",
+         "a new hub per region: its run history and registered assets are lost (not replicated); the hub stays on "
+         "its key version until moved outside Terraform (a new key_id would replace the hub)"),
         ("Hub high business impact", ", ".join(sorted({onoff(h["high_business_impact_enabled"]) for h in hubs})),
          "less diagnostic data leaves the hub; ForceNew in azurerm 4.55", "hub.high_business_impact",
          "a new hub per region (run history and assets lost)"),

@@ -105,6 +105,11 @@ def _cmk(cfg: PlatformConfig) -> bool:
     return cfg.encryption.customer_managed_keys
 
 
+def _hub_cmk(cfg: PlatformConfig) -> bool:
+    """Each hub's metadata under a key in its region's vault (``encryption.hub_customer_managed_key``)."""
+    return cfg.encryption.customer_managed_keys and cfg.encryption.hub_key
+
+
 def hub_storage_redundancy(loc: str) -> str:
     """A hub's default storage, as the config model decides it (and stacks/region.py builds it)."""
     from app.config import PlatformConfig
@@ -204,7 +209,8 @@ RESOURCE_KINDS: tuple[Kind, ...] = (
     Kind("region", "Data and keys", "Key vault", lambda c, l: 1, lambda c, l: "soft delete, purge protection"),
     Kind("region", "Data and keys", "Storage account (hub default)", lambda c, l: 1,
          lambda c, l: spelled(hub_storage_redundancy(l)) + ", never failed over"),
-    Kind("region", "Data and keys", "Key vault key", lambda c, l: int(_cmk(c)), lambda c, l: "hub storage"),
+    Kind("region", "Data and keys", "Key vault key", lambda c, l: int(_cmk(c)) + int(_hub_cmk(c)),
+         lambda c, l: "hub storage" + (", hub metadata (RSA-HSM 2048, the hub keeps its version)" if _hub_cmk(c) else "")),
     Kind("region", "Data and keys", "User-assigned identity", lambda c, l: int(_cmk(c)), lambda c, l: "reads the key"),
     Kind("region", "Data and keys", "Lifecycle policy", lambda c, l: 1, lambda c, l: "hub storage: deletes blob versions after 30 d"),
     Kind("region", "Data and keys", "Event Grid system topic (key vault)", lambda c, l: int(_cmk(c)),
@@ -215,7 +221,9 @@ RESOURCE_KINDS: tuple[Kind, ...] = (
          lambda c, l: "the managed network's outbound rules wait for the hub's approver role"
          + ("; the key is created once its role assignments can have taken effect" if _cmk(c) else "")),
     Kind("region", "AI", "Foundry hub", lambda c, l: 1,
-         lambda c, l: ("passive" if c.is_passive(l) else "active") + (", high business impact" if c.hub.high_business_impact else "")),
+         lambda c, l: ("passive" if c.is_passive(l) else "active") + (", high business impact" if c.hub.high_business_impact else "")
+         + (", customer-managed key (Azure adds Cosmos DB, AI Search and storage in a managed resource group)"
+            if _hub_cmk(c) else "")),
     Kind("region", "AI", "Foundry project", lambda c, l: len(c.hub.projects), lambda c, l: ", ".join(c.hub.projects)),
     Kind("region", "AI", "Compute cluster", lambda c, l: len(c.clusters(l)),
          lambda c, l: ", ".join(f"{s.name} {s.vm_size} {s.min_nodes}-{s.max_nodes}" for s in c.clusters(l))),
@@ -777,7 +785,8 @@ def cost(cfg: PlatformConfig, book: PriceBook) -> tuple[dict[str, Any], list[str
     one_time = [CostLine("Initial geo-replication of the training data", shared, home, gb * book("storage.geo_replication.gb"),
                          f"{gb:,.0f} GB x {_unit(book('storage.geo_replication.gb'))}/GB, once", ("storage.geo_replication.gb",))]
     if cfg.encryption.customer_managed_keys:
-        keys_n = 1 + int(_registry_cmk(cfg)) + len(cfg.hub_regions)  # training data (+ registry), each hub's storage
+        # training data (+ registry), each hub's storage (+ each hub's metadata)
+        keys_n = 1 + int(_registry_cmk(cfg)) + len(cfg.hub_regions) * (1 + int(_hub_cmk(cfg)))
         rot = keys_n * DAYS_PER_MONTH / cfg.encryption.key_rotation_days
         ops = book("assume.key_vault_10k_operations_month")
         lines.append(CostLine("Key vault for customer-managed keys", shared, home,
@@ -840,11 +849,33 @@ def cost(cfg: PlatformConfig, book: PriceBook) -> tuple[dict[str, Any], list[str
         "total_monthly_usd": round(sum(line.monthly for line in lines), 2),
         "one_time": [line.as_dict(book) for line in one_time],
         "unpriced_vm_sizes": sorted(set(unpriced)),
+        "not_priced": not_priced(cfg),
         "not_charged": "Foundry hubs and projects, resource groups, VNets and subnets, identities, role assignments, locks, "
                        "diagnostic settings, action groups and activity-log alerts have no charge of their own; data "
                        "transfer, storage transactions and inference endpoints are not included.",
         "prices": book.table(),
     }, sorted(set(unpriced))
+
+
+HUB_CMK_COST_SOURCE = ("Microsoft, \"Customer-managed keys for Azure Machine Learning\" "
+                       "(https://learn.microsoft.com/azure/machine-learning/concept-customer-managed-keys)")
+
+
+def not_priced(cfg: PlatformConfig) -> list[dict[str, str]]:
+    """What the stacks cause Azure to bill that no price can be put on: listed with the reason, never a guess."""
+    if not _hub_cmk(cfg):
+        return []
+    return [{
+        "component": "Hub customer-managed key: Cosmos DB, AI Search and storage in a Microsoft-managed resource group",
+        "stack": cfg.namer.stack(loc),
+        "region": loc,
+        "reason": "Azure creates these for a hub with a customer-managed key (resource group azureml-rg-"
+                  f"{cfg.namer.hub(loc)}_<GUID>) and bills them to this subscription: \"the costs for your subscription "
+                  "are higher\". Microsoft publishes no figure (Cosmos DB request units \"automatically scale as needed\", "
+                  "no AI Search tier is named), so none is estimated here: read Cost Management after the first apply, "
+                  "or set encryption.hub_customer_managed_key: false before the hubs exist.",
+        "source": HUB_CMK_COST_SOURCE,
+    } for loc in cfg.hub_regions]
 
 
 def comparisons(cfg: PlatformConfig, book: PriceBook) -> dict[str, Any]:
@@ -992,6 +1023,26 @@ def decisions(cfg: PlatformConfig, comp: dict[str, Any], avail: dict[str, Any]) 
     else:
         add("Encryption: Microsoft-managed keys", "Data and images are encrypted at rest with keys Azure manages.",
             "Nothing to rotate or lose; you cannot revoke Microsoft's access by disabling a key.")
+    if _hub_cmk(cfg):
+        add("Hub metadata: customer-managed key",
+            f"Each hub ({len(cfg.hub_regions)}) is created with an `encryption` block: an RSA-HSM 2048 key in its "
+            "own region's vault, reached through the region's user-assigned identity; the hub's system-assigned "
+            "identity stays its primary identity.",
+            "Job history, compute and asset metadata stay under a key you control and can revoke, which auditors of a "
+            "regulated platform ask for; Microsoft allows it only when a hub is created, and never back. The price: "
+            "Azure creates Cosmos DB, AI Search and a storage account per hub in a Microsoft-managed resource group and "
+            "bills them to the subscription (no published figure, so the cost estimate lists them unpriced; one "
+            "public report puts a base configuration near EUR 700 a month per workspace, Azure/Bio-Compliancy#23, "
+            "not a Microsoft figure); their quota must be there or creation fails; only Microsoft can modify that "
+            "group, so Azure Policy findings on its resources cannot be fixed or exempted there (Azure/Bio-Compliancy#23); "
+            "and a hub stays on the "
+            "key version it was created with until it is moved outside Terraform, before that version expires.")
+    elif cfg.encryption.customer_managed_keys:
+        add("Hub metadata: Microsoft-managed keys",
+            "The hubs' own metadata (job history, asset metadata) stays under Microsoft-managed keys; their storage "
+            "uses your key.",
+            "No extra Cosmos DB, AI Search and storage in your subscription; a key cannot be added to a hub later "
+            "(it would be a new hub, which loses its run history).")
     if td.immutability_days:
         add("Training data: WORM", f"Blobs in {td.container_name} cannot be changed or deleted for {td.immutability_days} days"
             + (" (policy locked: it can never be shortened or removed)." if td.immutability_locked else " (policy unlocked)."),
@@ -1174,6 +1225,10 @@ def blocks(rep: dict[str, Any]) -> list[Block]:
     out.append(("table", ["region", "per month"], [[r, _money(v)] for r, v in c["by_region"].items()]
                 + [["**total**", f"**{_money(c['total_monthly_usd'])}**"]]))
     out.append(("table", ["one-time", "amount", "how"], [[ln["component"], _money(ln["monthly_usd"]), ln["formula"]] for ln in c["one_time"]]))
+    if c["not_priced"]:
+        out.append(("p", "Billed but not priced here (no published figure):"))
+        out.append(("table", ["component", "stack", "region", "why no figure", "source"],
+                    [[x["component"], x["stack"], x["region"], x["reason"], x["source"]] for x in c["not_priced"]]))
     out.append(("p", c["not_charged"]))
 
     cm = rep["comparisons"]

@@ -91,6 +91,7 @@ class RegionStack(PlatformStack):
                 cmk_operator_principal_id=client.object_id if cfg.encryption.customer_managed_keys else None,
                 cmk_identity_name=n.user_assigned_identity("cmk", location),
                 cmk_rotation_days=cfg.encryption.key_rotation_days,
+                hub_customer_managed_key=cfg.encryption.hub_key,
                 operator_ip_ranges=tuple(cfg.network.operator_ip_ranges),
             ),
         )

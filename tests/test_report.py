@@ -181,10 +181,11 @@ def test_customer_managed_keys_add_the_key_resources(tmp_path):
     shared = {r["kind"] for r in rep["stacks"][0]["resources"]}
     assert {"Key vault (customer-managed keys)", "Key vault key", "User-assigned identity"} <= shared
     region = {r["kind"]: r["count"] for r in rep["stacks"][1]["resources"]}
-    assert region["Key vault key"] == 1 and region["Private endpoint"] == 7  # + the shared CMK vault
-    # Two keys in the shared vault and one per hub, each rotated once a year: 4 x 30.42 / 365 rotations a month.
+    # the hub's storage and (encryption.hub_customer_managed_key, on with them) the hub's metadata
+    assert region["Key vault key"] == 2 and region["Private endpoint"] == 7  # + the shared CMK vault
+    # Two keys in the shared vault and two per hub, each rotated once a year: 6 x 30.42 / 365 rotations a month.
     assert line(rep, "Key vault for customer-managed keys")["monthly_usd"] == pytest.approx(
-        10 * 0.03 + 4 * (730 / 24) / 365 * 1.00, abs=0.01)
+        10 * 0.03 + 6 * (730 / 24) / 365 * 1.00, abs=0.01)
     # The key vault joins the global factors: data 99.9%, key vault 99.99%, Traffic Manager 99.99%.
     assert rep["availability"]["global_percent"] == pytest.approx(100 * 0.999 * 0.9999 * 0.9999, abs=1e-6)
 

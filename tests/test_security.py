@@ -98,8 +98,9 @@ def test_data_bearing_resources_are_locked_and_cannot_be_destroyed(request, vari
             ref = f"${{{rtype}.{name}.id}}"
             locks = [lk for lk in synth.resources(stack, "azurerm_management_lock").values() if lk["scope"] == ref]
             assert [lk["lock_level"] for lk in locks] == ["CanNotDelete"], f"{stack}: {rtype}.{name} has no lock"
-    # shared: data, registry, key vault, the data's key; each region: hub storage, vault, hub, project, key
-    assert checked == (14 if variant == "default" else 15)  # + the registry's key
+    # shared: data, registry, key vault, the data's key; each region: hub storage, vault, hub, project, the keys of
+    # the hub's storage and of its metadata (encryption.hub_customer_managed_key)
+    assert checked == (16 if variant == "default" else 17)  # + the registry's key
 
 
 def test_key_vaults_cannot_be_purged(default_synth, hardened):
@@ -192,7 +193,7 @@ def test_customer_managed_keys_encrypt_the_data_by_default_and_the_registry_on_r
         # a region's hub storage uses a key in the region's own vault: no key crosses regions
         for region, code in (("eastus", "eus"), ("westus", "wus")):
             stack = f"fraud-prod-{region}"
-            key = synth.one(stack, "azurerm_key_vault_key")
+            key = synth.resources(stack, "azurerm_key_vault_key")["cmk_key_hub_storage"]  # beside the hub's own key
             assert key["key_vault_id"].startswith("${azurerm_key_vault.") and key["name"] == "cmk-hub-storage"
             assert synth.one(stack, "azurerm_storage_account")["customer_managed_key"]["key_vault_key_id"].startswith(
                 "${azurerm_key_vault_key.")

@@ -11,7 +11,12 @@ Example::
 The keys are RSA-HSM 3072 in a premium vault with purge protection, rotated
 automatically (``rotation_days``) with a two-year expiry per version; storage
 and the registry reference the *versionless* key id, so they follow rotation
-without a plan diff. Losing a key loses the data encrypted with it: every key
+without a plan diff. A hub's key is the exception (``key_sizes={"hub": 2048}``,
+:meth:`versioned_key_id`): Microsoft lists "Supported keys: RSA / RSA-HSM 2048"
+for hub CMK (MicrosoftDocs/azure-ai-docs
+articles/ai-foundry/concepts/hub-encryption-keys-portal.md@1718d33f7106f8b895aa3ed461894d7fa7b31c18),
+and azurerm 4.55 accepts only a versioned key id for a hub, so the hub stays on
+the version it was created with until someone moves it (see foundry_constructs.hub). Losing a key loses the data encrypted with it: every key
 has ``prevent_destroy`` and the vault a CanNotDelete lock. The identity gets
 "Key Vault Crypto Service Encryption User" (wrap/unwrap only); whoever runs
 Terraform (``operator_principal_id``) gets "Key Vault Crypto Officer" on this
@@ -50,6 +55,7 @@ class CmkProps:
     resource_group: resource_group.ResourceGroup
     operator_principal_id: str  # the principal running Terraform: creates and rotates the keys
     keys: tuple[str, ...]  # one key per consumer, e.g. ("training-data", "registry")
+    key_sizes: tuple[tuple[str, int], ...] = ()  # (key, RSA bits) where a consumer needs other than 3072, e.g. ("hub", 2048)
     rotation_days: int = 365
     rbac_propagation_wait: str = "10m"  # Microsoft's bound for a role assignment to take effect
 
@@ -61,6 +67,9 @@ class CustomerManagedKeys(Construct):
         super().__init__(scope, id)
         if not props.keys or len(set(props.keys)) != len(props.keys):
             raise ValueError(f"need distinct key names, got {props.keys!r}")
+        sizes = dict(props.key_sizes)
+        if not set(sizes) <= set(props.keys) or not all(v in (2048, 3072, 4096) for v in sizes.values()):
+            raise ValueError(f"key_sizes must name keys of {props.keys!r} with 2048, 3072 or 4096 bits, got {sizes!r}")
         if not 30 <= props.rotation_days <= 730:
             raise ValueError(f"rotation_days must be 30-730, got {props.rotation_days}")
         self.vault = props.vault
@@ -89,7 +98,7 @@ class CustomerManagedKeys(Construct):
                 name=f"cmk-{name}",
                 key_vault_id=self.vault.id,
                 key_type="RSA-HSM",
-                key_size=3072,
+                key_size=sizes.get(name, 3072),
                 key_opts=["unwrapKey", "wrapKey"],
                 # the first version expires two years after creation; rotation then issues new
                 # versions with their own expiry (rotation_policy), so later plans ignore the date
@@ -116,6 +125,12 @@ class CustomerManagedKeys(Construct):
         addresses = [address(r) for r in resources]
         for key in self.keys.values():
             key.depends_on = [*(key.depends_on or []), *addresses]
+
+    def versioned_key_id(self, name: str) -> str:
+        """Key ``name``'s id with its version (``https://<vault>/keys/<name>/<version>``), where a consumer
+        refuses a versionless one (a Foundry hub). It stays the first version: azurerm's key Read keeps the
+        id it created, whatever rotation added since."""
+        return self.keys[name].id
 
     def for_key(self, name: str) -> CustomerManagedKey:
         """What a storage account or registry needs to encrypt with key ``name``."""

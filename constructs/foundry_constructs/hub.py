@@ -26,6 +26,85 @@ file, web and dfs for storage in 4.55) become an AzAPI ``outboundRules`` resourc
 soft-deleted, so a CanNotDelete lock and ``prevent_destroy`` guard the hub.
 Note: the lock covers the hub's child resources too (its compute clusters):
 deleting or recreating a cluster needs the lock lifted first.
+
+``encryption`` (a :class:`HubEncryption`) encrypts the hub's own metadata with a
+customer-managed key. It is fixed when the hub is created: azurerm 4.55 makes the
+whole block ForceNew, and Microsoft allows it only at creation ("CMK cannot be added
+to an existing hub after creation", "You cannot switch from customer-managed keys to
+Microsoft-managed keys"), so turning it on or off later plans a new hub, which
+``prevent_destroy`` refuses. What the hub then gets, and why:
+
+- ``encryption {key_vault_id, key_id, user_assigned_identity_id}``. ``key_id`` must be a
+  *versioned* key id: the provider validates it with
+  ``keyvault.ValidateNestedItemID(keyvault.VersionTypeVersioned, ...)`` (a versionless id is
+  refused at plan). ``user_assigned_identity_id`` is the identity that reaches the key: the
+  hub's own system-assigned identity does not exist before the hub, so it cannot hold a key
+  role in advance (RBAC vaults), and the hub is created with the key already in use.
+  Source: hashicorp/terraform-provider-azurerm
+  internal/services/machinelearning/ai_foundry_resource.go@0102f942bf0f9a1d26fef87d7894d4635aec1149
+  (schema: ``encryption`` ``ForceNew: true``; ``expandEncryption`` sends
+  ``identity.userAssignedIdentity`` and ``status: Enabled``).
+- ``identity`` "SystemAssigned, UserAssigned" with ``identity_ids`` = that identity, and no
+  ``primary_user_assigned_identity``: the system-assigned identity stays the hub's primary
+  (workspace) identity, so every grant above (AcrPull, Storage Blob Data Reader, the approver
+  role) and everything Azure assigns the hub itself still applies; the user-assigned identity
+  serves only the key. Microsoft allows exactly this split ("System-assigned+user-assigned
+  (SAI+UAI)"; "For a workspace with customer-managed keys for encryption, you can pass in a
+  user-assigned managed identity to authenticate from storage to Key Vault ... This managed
+  identity can be the same or different as the workspace primary user assigned managed
+  identity"; "Add a user-assigned managed identity to a workspace in addition to a
+  system-assigned identity ... without changing the existing workspace identity"; and "Once a
+  workspace is created with SAI identity type, it can be updated to SAI+UAI, but not back").
+  Source: MicrosoftDocs/azure-ai-docs
+  articles/machine-learning/how-to-identity-based-service-authentication.md@014addf7c682f2874c82890aed81706cdcdf504b.
+  azurerm's page says ``primary_user_assigned_identity`` "must be set when enabling encryption
+  with a user assigned identity" (website/docs/r/ai_foundry.html.markdown@0a830d4090cbb35bfe22f18df94eae5e9897a4d4),
+  but the provider does not enforce it, and its own acceptance test sets it only with
+  ``identity.type = "UserAssigned"``, where no system identity exists to be primary
+  (ai_foundry_resource_test.go@06035b8edfb28955f35b415a7133251c6e213596,
+  ``encryptionWithUserAssignedId``). Making the user-assigned identity primary would move the
+  hub's whole identity onto it, and Microsoft's table then requires that identity to hold:
+  Contributor on the workspace; Contributor (+ optionally Storage Blob Data Contributor) on its
+  storage; Contributor + Key Vault Administrator on its key vault (RBAC); Contributor on the
+  registry; Contributor on Application Insights (same doc, "User-assigned managed identity").
+  That is far more than wrap/unwrap on one key, for an identity that also holds the region's
+  storage key, so the stacks keep the system-assigned identity primary.
+- ``ignore_changes`` adds ``encryption[0].key_id`` and ``primary_user_assigned_identity``. The
+  hub keeps the key *version* it was created with (Microsoft: "Rotate within same Key Vault;
+  update hub to new key URI"); azurerm would replace the hub for any change of ``key_id``, so
+  pointing the hub at a newer version is done outside Terraform and must not plan a new hub.
+  (``azurerm_key_vault_key.id`` itself stays the creation version after rotation: its Read
+  keeps ``d.Id()``; key_vault_key_resource.go@0100768b4bc35c267a67177056595df1e7a83338.)
+  ``primary_user_assigned_identity`` is never set here, and azurerm's Update parses it
+  unconditionally when it differs (``ParseUserAssignedIdentityID(state...)`` fails on ""), so a
+  value Azure might report must not be "cleared".
+- ``high_business_impact`` must stay on: azurerm notes "creating a hub that has encryption
+  enabled will set this property to true" (Optional+Computed+ForceNew), so false would plan a
+  new hub after the first apply; the config refuses that combination.
+
+Microsoft's hub CMK page also says: the key vault in the same region and tenant, soft delete
+and purge protection, trusted Microsoft services allowed through its firewall, and "Supported
+keys: RSA / RSA-HSM 2048" (MicrosoftDocs/azure-ai-docs
+articles/ai-foundry/concepts/hub-encryption-keys-portal.md@1718d33f7106f8b895aa3ed461894d7fa7b31c18).
+For such a hub Azure creates Azure Cosmos DB, Azure AI Search and a storage account in a
+Microsoft-managed resource group ("azureml-rg-workspacename_GUID") and bills them to the
+subscription: "the costs for your subscription are higher because these resources are in your
+subscription"; "If your subscription doesn't have enough quota for these services, a failure
+will occur" (articles/machine-learning/concept-customer-managed-keys.md@0ceb10e36831575344d2793476678a0112d8cc1f;
+no figure is published, so the report lists them unpriced). The preview that keeps that data
+service-side (``enableServiceSideCMKEncryption``) is not in azurerm 4.55's ``azurerm_ai_foundry``
+and, per the same page, not supported with a key vault whose public network access is disabled.
+
+Not verified against a live subscription: (1) that Azure accepts SAI+UAI with the UAI only in
+``encryption`` (the docs above allow it; azurerm's page suggests a primary UAI); (2) Microsoft's
+Azure ML how-to gives the "Azure Cosmos DB" first-party app (a232010e-820c-4083-83bb-3ace5fc29d0b)
+Get/Wrap/Unwrap on the vault (articles/machine-learning/how-to-setup-customer-managed-keys.md@1e2b49199b2d88a7217c8bcf487a6ecb109638c1,
+"Allow Azure Cosmos DB to access the key"); with an RBAC vault that is "Key Vault Crypto Service
+Encryption User" for its service principal, whose object id differs per tenant and which azurerm
+cannot look up, so these stacks do not grant it; (3) a key version past its expiry is no longer
+usable for wrapping (Key Vault: "the key MUST NOT be used for cryptographic operation, except for
+certain operation types"), so a hub must be moved to the current version before the version it
+was created with expires (730 days).
 """
 
 from __future__ import annotations
@@ -69,6 +148,22 @@ class Outbound:
 
 
 @dataclass(frozen=True, kw_only=True)
+class HubEncryption:
+    """The hub's own metadata under a customer-managed key (fixed at creation: ForceNew; see the module doc).
+
+    key_vault: the vault holding the key (in the hub's region: Microsoft wants the same region and tenant).
+    key_id: the key's *versioned* id (azurerm 4.55 refuses a versionless one); referencing it orders the hub
+    after the key, and so after the key's role assignments and their RBAC wait.
+    identity_id: the user-assigned identity that may wrap/unwrap with the key; added to the hub's identities
+    beside its system-assigned one, which stays primary.
+    """
+
+    key_vault: HasId
+    key_id: str
+    identity_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class HubProps:
     name: str
     location: str
@@ -88,6 +183,8 @@ class HubProps:
     rbac_propagation_wait: str = "10m"  # Microsoft: a role assignment takes up to 10 minutes to take effect
     lock: Lock | None = Lock(notes="Foundry hubs cannot be soft-deleted; remove this lock only to retire the region.")
     prevent_destroy: bool = True
+    # a customer-managed key for the hub's metadata; None: Microsoft-managed. ForceNew: decide before the hub exists
+    encryption: HubEncryption | None = None
 
 
 class FoundryHub(Construct):
@@ -95,6 +192,16 @@ class FoundryHub(Construct):
 
     def __init__(self, scope: Construct, id: str, props: HubProps):
         super().__init__(scope, id)
+        if props.encryption is not None and not props.high_business_impact:
+            # azurerm 4.55: Azure sets high_business_impact_enabled on a hub created with encryption (O+C, ForceNew)
+            raise ValueError("a hub with a customer-managed key is created with high business impact on: "
+                             "high_business_impact=False would plan a new hub after the first apply")
+        enc = props.encryption
+        ignored = ["managed_network"]
+        if enc is not None:
+            # the hub keeps the key version it was created with; moving it to a newer version happens outside
+            # Terraform (azurerm would replace the hub), and primary_user_assigned_identity is never ours to clear
+            ignored += ["encryption[0].key_id", "primary_user_assigned_identity"]
         self.hub = ai_foundry.AiFoundry(
             self,
             "hub",
@@ -106,15 +213,20 @@ class FoundryHub(Construct):
             application_insights_id=props.insights.id,
             container_registry_id=props.registry.id,
             high_business_impact_enabled=props.high_business_impact,
-            identity=ai_foundry.AiFoundryIdentity(type="SystemAssigned"),
+            # with a key: the key's user-assigned identity beside the system-assigned one, which stays primary
+            # (no primary_user_assigned_identity: see the module doc for why and Microsoft's source)
+            identity=ai_foundry.AiFoundryIdentity(type="SystemAssigned") if enc is None else
+            ai_foundry.AiFoundryIdentity(type="SystemAssigned, UserAssigned", identity_ids=[enc.identity_id]),
+            encryption=None if enc is None else ai_foundry.AiFoundryEncryption(
+                key_vault_id=enc.key_vault.id, key_id=enc.key_id, user_assigned_identity_id=enc.identity_id,
+            ),
             public_network_access="Enabled" if props.public_network_access else "Disabled",
             managed_network=ai_foundry.AiFoundryManagedNetwork(isolation_mode="AllowOnlyApprovedOutbound"),
             # azurerm 4.55 updates a hub with GET + PUT, and when managed_network differs it replaces the whole
             # managedNetwork with {isolationMode} alone (ai_foundry_resource.go, Update: expandManagedNetwork),
             # dropping the outbound rules made as separate resources. Approved-only cannot be relaxed anyway
             # (Microsoft: a managed network's isolation cannot go back), so a diff here is never applied.
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy,
-                                                 ignore_changes=["managed_network"]),
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy, ignore_changes=ignored),
         )
         # one approver assignment per distinct target (two on one scope would be refused by Azure as a duplicate)
         self.approvals: dict[str, object] = {}

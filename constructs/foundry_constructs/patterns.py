@@ -22,7 +22,7 @@ from constructs import Construct
 from foundry_constructs.azurerm import log_analytics_workspace, resource_group
 from foundry_constructs.compute import ClusterProps, ComputeCluster
 from foundry_constructs.encryption import CmkProps, CustomerManagedKeys
-from foundry_constructs.hub import FoundryHub, HubProps, Outbound
+from foundry_constructs.hub import FoundryHub, HubEncryption, HubProps, Outbound
 from foundry_constructs.interfaces import Grant, HasId, Lock
 from foundry_constructs.key_vault import KeyVaultProps, ProtectedKeyVault
 from foundry_constructs.monitoring import MonitoringProps, RegionalMonitoring
@@ -270,6 +270,9 @@ class RegionalHubProps:
     cmk_operator_principal_id: str | None = None  # set: the hub's storage is encrypted with a key in its vault
     cmk_identity_name: str = ""
     cmk_rotation_days: int = 365
+    # with cmk_operator_principal_id: the hub's metadata too, under a "hub" key in the region's vault (ForceNew on
+    # the hub: decided before the hub exists; Azure adds Cosmos DB, AI Search and storage billed to the subscription)
+    hub_customer_managed_key: bool = False
     operator_ip_ranges: tuple[str, ...] = ()  # admitted by the region vault's firewall (Terraform creates its key)
     log_retention_days: int = 90
 
@@ -279,6 +282,8 @@ class RegionalHub(Construct):
 
     def __init__(self, scope: Construct, id: str, props: RegionalHubProps):
         super().__init__(scope, id)
+        if props.hub_customer_managed_key and not props.cmk_operator_principal_id:
+            raise ValueError("hub_customer_managed_key needs the region's customer-managed keys (cmk_operator_principal_id)")
         n = props.names
         self.resource_group = resource_group.ResourceGroup(
             self, "resource-group", name=n.resource_group, location=props.location
@@ -291,6 +296,11 @@ class RegionalHub(Construct):
                 name=n.key_vault, location=props.location, resource_group=self.resource_group,
                 tenant_id=props.tenant_id, public_network_access=not private,
                 allowed_ip_ranges=props.operator_ip_ranges if private else (),
+                # the note says what losing the vault loses, as the config has it
+                lock=Lock(notes="Bound to a Foundry hub for life; holds its secrets"
+                          + (" and the keys of the hub's storage" if props.cmk_operator_principal_id else "")
+                          + (" and metadata" if props.hub_customer_managed_key else "")
+                          + (": without them that data is lost." if props.cmk_operator_principal_id else ".")),
             ),
         )
         self.keys = CustomerManagedKeys(
@@ -302,7 +312,9 @@ class RegionalHub(Construct):
                 location=props.location,
                 resource_group=self.resource_group,
                 operator_principal_id=props.cmk_operator_principal_id,
-                keys=("hub-storage",),
+                keys=("hub-storage", "hub") if props.hub_customer_managed_key else ("hub-storage",),
+                # Microsoft's hub CMK page: "Supported keys: RSA / RSA-HSM 2048" (see foundry_constructs.hub)
+                key_sizes=(("hub", 2048),) if props.hub_customer_managed_key else (),
                 rotation_days=props.cmk_rotation_days,
             ),
         ) if props.cmk_operator_principal_id else None
@@ -354,6 +366,11 @@ class RegionalHub(Construct):
                 grants=reads,
                 high_business_impact=props.high_business_impact,
                 public_network_access=not private,
+                # the key is in this region's own vault (Microsoft: same region and tenant as the hub); the hub
+                # references its versioned id, so it is created after the key and the key's RBAC wait
+                encryption=HubEncryption(
+                    key_vault=self.key_vault, key_id=self.keys.versioned_key_id("hub"), identity_id=self.keys.identity.id,
+                ) if self.keys is not None and props.hub_customer_managed_key else None,
                 outbound=(Outbound(name="training-data-blob", target=props.training_data, subresource="blob"),)
                 + ((Outbound(name="training-data-blob-secondary", target=props.training_data,
                              subresource="blob_secondary"),) if props.training_data_secondary else ()),
