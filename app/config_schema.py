@@ -294,8 +294,12 @@ class Encryption(_Model):
     registry's encryption only at creation) and read the README: Azure reaches the key for a registry
     only through trusted-service access, which a firewalled vault grants to system identities only.
     hub_customer_managed_key: each hub's own metadata too (the hub's ``encryption``: a key in its region's
-    vault). ``None`` (the default) follows ``customer_managed_keys``, so it is on by default; ``true``
-    needs ``customer_managed_keys: true`` (the key lives in that region's CMK setup). Fixed when a hub is
+    vault). Off unless set ``true``, which needs ``customer_managed_keys: true`` (the key lives in that
+    region's CMK setup). Not on by default, though a regulated platform wants it, until a first apply on
+    Azure confirms two things the stacks cannot: the hub pins a versioned key (azurerm 4.55 refuses a
+    versionless id), so rotation never reaches it and the version's expiry would stop the hub unless it is
+    moved by hand; and Microsoft's Azure ML CMK how-to grants the "Azure Cosmos DB" app access to the
+    vault, whose per-tenant object id azurerm cannot look up. Fixed when a hub is
     created (ForceNew in azurerm 4.55; Microsoft: "CMK cannot be added to an existing hub"); Azure then
     creates Cosmos DB, AI Search and a storage account billed to the subscription (README "Security").
     """
@@ -308,8 +312,8 @@ class Encryption(_Model):
 
     @property
     def hub_key(self) -> bool:
-        """``hub_customer_managed_key`` as it takes effect: unset follows ``customer_managed_keys``."""
-        return self.customer_managed_keys if self.hub_customer_managed_key is None else self.hub_customer_managed_key
+        """``hub_customer_managed_key`` as it takes effect: only when set true (unset: off)."""
+        return bool(self.hub_customer_managed_key)
 
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z"

@@ -73,7 +73,8 @@ def rows(cfg: PlatformConfig, outdir: Path) -> list[tuple[str, str, str, str, st
          "makes the whole `encryption` block ForceNew. Azure then creates Cosmos DB, AI Search and a storage account "
          "in a Microsoft-managed resource group billed to the subscription (\"the costs for your subscription are "
          "higher\"; no published figure: see the report) and turns high business impact on",
-         "encryption.hub_customer_managed_key (unset: follows encryption.customer_managed_keys)",
+         "encryption.hub_customer_managed_key (off unless true: the hub pins a versioned key that rotation never "
+         "reaches, and the managed Cosmos DB's vault access cannot be granted with azurerm; verify on Azure first)",
          "a new hub per region: its run history and registered assets are lost (not replicated); the hub stays on "
          "its key version until moved outside Terraform (a new key_id would replace the hub)"),
         ("Hub high business impact", ", ".join(sorted({onoff(h["high_business_impact_enabled"]) for h in hubs})),

@@ -177,11 +177,12 @@ def test_stacks_and_deployment_order(default_report):
 
 def test_customer_managed_keys_add_the_key_resources(tmp_path):
     rep = build(write_config(tmp_path, **{"encryption.customer_managed_keys": True,
-                                          "encryption.registry_customer_managed_key": True}))
+                                          "encryption.registry_customer_managed_key": True,
+                                          "encryption.hub_customer_managed_key": True}))
     shared = {r["kind"] for r in rep["stacks"][0]["resources"]}
     assert {"Key vault (customer-managed keys)", "Key vault key", "User-assigned identity"} <= shared
     region = {r["kind"]: r["count"] for r in rep["stacks"][1]["resources"]}
-    # the hub's storage and (encryption.hub_customer_managed_key, on with them) the hub's metadata
+    # the hub's storage and (encryption.hub_customer_managed_key, set here) the hub's metadata
     assert region["Key vault key"] == 2 and region["Private endpoint"] == 7  # + the shared CMK vault
     # Two keys in the shared vault and two per hub, each rotated once a year: 6 x 30.42 / 365 rotations a month.
     assert line(rep, "Key vault for customer-managed keys")["monthly_usd"] == pytest.approx(

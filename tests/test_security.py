@@ -61,10 +61,11 @@ SECRET_KEYS = re.compile(r"(password|secret|access_key|account_key|primary_key|s
 
 @pytest.fixture(scope="module")
 def hardened(tmp_path_factory) -> Synth:
-    """Every optional protection on: customer-managed keys (the default) for the registry too, a locked WORM
-    policy, and the runners' public range admitted by the key vaults' firewalls."""
+    """Every optional protection on: customer-managed keys (the default) for the registry and the hubs too, a
+    locked WORM policy, and the runners' public range admitted by the key vaults' firewalls."""
     return synth_config(DEFAULT_CONFIG, tmp_path_factory.mktemp("hardened") / "cdktf.out", **{
         "encryption.registry_customer_managed_key": True,
+        "encryption.hub_customer_managed_key": True,
         "network.operator_ip_ranges": ["52.170.12.0/28"],
         "training_data.immutability_days": 365,
         "training_data.immutability_locked": True,
@@ -98,9 +99,9 @@ def test_data_bearing_resources_are_locked_and_cannot_be_destroyed(request, vari
             ref = f"${{{rtype}.{name}.id}}"
             locks = [lk for lk in synth.resources(stack, "azurerm_management_lock").values() if lk["scope"] == ref]
             assert [lk["lock_level"] for lk in locks] == ["CanNotDelete"], f"{stack}: {rtype}.{name} has no lock"
-    # shared: data, registry, key vault, the data's key; each region: hub storage, vault, hub, project, the keys of
-    # the hub's storage and of its metadata (encryption.hub_customer_managed_key)
-    assert checked == (16 if variant == "default" else 17)  # + the registry's key
+    # shared: data, registry, key vault, the data's key; each region: hub storage, vault, hub, project, the key of
+    # the hub's storage (+ the hub's metadata key where encryption.hub_customer_managed_key is on)
+    assert checked == (14 if variant == "default" else 17)  # hardened: + the registry's key and the hubs' keys
 
 
 def test_key_vaults_cannot_be_purged(default_synth, hardened):

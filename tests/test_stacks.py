@@ -76,15 +76,13 @@ def test_region_stack_is_a_complete_hub(default_synth, stack, location, code):
     appi = s.one(stack, "azurerm_application_insights")
     assert law["location"] == appi["location"] == location and "azurerm_log_analytics_workspace" in appi["workspace_id"]
     hub = s.one(stack, "azurerm_ai_foundry")
-    # the system-assigned identity (primary) and, for the hub's customer-managed key, the region's key identity
-    assert hub["name"] == f"hub-fraud-prod-{code}" and hub["identity"] == {
-        "type": "SystemAssigned, UserAssigned", "identity_ids": ["${azurerm_user_assigned_identity.cmk.id}"]}
+    # system-assigned only: the hub's own customer-managed key is off by default (tests/test_hub_cmk.py)
+    assert hub["name"] == f"hub-fraud-prod-{code}" and hub["identity"] == {"type": "SystemAssigned"}
     assert "azurerm_storage_account" in hub["storage_account_id"]
     assert "azurerm_key_vault" in hub["key_vault_id"]
     assert "azurerm_application_insights" in hub["application_insights_id"]
     assert "terraform_remote_state" in hub["container_registry_id"]  # the shared registry, read from state
-    assert hub["lifecycle"] == {"prevent_destroy": True,
-                                "ignore_changes": ["managed_network", "encryption[0].key_id", "primary_user_assigned_identity"]}
+    assert hub["lifecycle"] == {"prevent_destroy": True, "ignore_changes": ["managed_network"]}
     (project,) = s.resources(stack, "azurerm_ai_foundry_project").values()
     assert project["name"] == f"proj-fraud-detection-{code}" and "azurerm_ai_foundry" in project["ai_services_hub_id"]
     cluster = s.one(stack, "azurerm_machine_learning_compute_cluster")
