@@ -100,12 +100,25 @@ class RegionStack(PlatformStack):
             self.regional.resource_group.import_from(adopted)
         self._watch(cfg, location, client.subscription_id)
         hub = self.regional.hub.hub
-        TerraformOutput(self, "hub_id", value=hub.id)
-        TerraformOutput(self, "hub_discovery_url", value=hub.discovery_url)
-        TerraformOutput(self, "hub_principal_id", value=self.regional.hub.principal_id)
-        TerraformOutput(self, "project_ids", value={k: p.id for k, p in self.regional.hub.projects.items()})
-        TerraformOutput(self, "compute_cluster_ids", value={k: c.cluster.id for k, c in self.regional.clusters.items()})
-        TerraformOutput(self, "role", value="passive" if cfg.is_passive(location) else "active")
+        r = self.regional
+        TerraformOutput(self, "hub_id", value=hub.id, description="the region's Foundry hub (ARM id)")
+        TerraformOutput(self, "hub_discovery_url", value=hub.discovery_url,
+                        description="the hub's discovery URL, for SDK clients in this region")
+        TerraformOutput(self, "hub_principal_id", value=r.hub.principal_id,
+                        description="the hub's system-assigned identity, for role assignments made elsewhere")
+        TerraformOutput(self, "project_ids", value={k: p.id for k, p in r.hub.projects.items()},
+                        description="the hub's projects by config name (ARM ids)")
+        TerraformOutput(self, "compute_cluster_ids", value={k: c.cluster.id for k, c in r.clusters.items()},
+                        description="the compute clusters by config name (ARM ids)")
+        TerraformOutput(self, "role", value="passive" if cfg.is_passive(location) else "active",
+                        description="active or passive: whether this region keeps nodes running outside a failover")
+        TerraformOutput(self, "key_vault_id", value=r.key_vault.id,
+                        description="the region's key vault (hub secrets, and the hub storage's key with CMK)")
+        if r.network is not None:
+            TerraformOutput(self, "vnet_id", value=r.network.vnet.id,
+                            description="the region's VNet: peer the runners that plan and apply this stack with it")
+            TerraformOutput(self, "endpoint_subnet_id", value=r.network.endpoints.id,
+                            description="the subnet of the region's private endpoints (NSG: 443 and 445 from the VNet)")
 
     def _watch(self, cfg: PlatformConfig, location: str, subscription_id: str) -> None:
         """Diagnostics to this region's workspace; alerts on this region's resources, and Service Health

@@ -79,6 +79,9 @@ class RoutingStack(PlatformStack):
                 name=n.alert("routing", f"{location}-endpoint-down"), resource_group=rg, action_group=alerting,
                 target=self.routing, spec=traffic_manager_endpoint_down(location),
             ))
-        TerraformOutput(self, "fqdn", value=self.routing.fqdn, description="the name clients call")
-        TerraformOutput(self, "active_region", value=cfg.active_region)
-        TerraformOutput(self, "endpoints", value=dict(cfg.routing_hosts))
+        TerraformOutput(self, "fqdn", value=self.routing.fqdn,
+                        description="the name clients call (Traffic Manager, Priority routing)")
+        TerraformOutput(self, "active_region", value=cfg.active_region,
+                        description="the region Traffic Manager answers first (regions.active, else the primary)")
+        TerraformOutput(self, "endpoints", value=dict(cfg.routing_hosts),
+                        description="each region's health-probed inference host (your ingress)")

@@ -97,15 +97,28 @@ class SharedStack(PlatformStack):
         self._watch(cfg, client.subscription_id)
         registry = self.platform.registry.registry
         data = self.platform.training_data.account
-        TerraformOutput(self, "registry_id", value=registry.id)
-        TerraformOutput(self, "registry_login_server", value=registry.login_server)
-        TerraformOutput(self, "registry_replica_regions", value=sorted(cfg.secondary_regions))
-        TerraformOutput(self, "training_data_account_id", value=data.id)
-        TerraformOutput(self, "training_data_blob_endpoint", value=data.primary_blob_endpoint)
-        TerraformOutput(self, "training_data_secondary_region", value=region(home).pair or "")
+        TerraformOutput(self, "registry_id", value=registry.id, description="the geo-replicated registry (ARM id)")
+        TerraformOutput(self, "registry_login_server", value=registry.login_server,
+                        description="the registry's global endpoint: pulls go to the nearest serving replica")
+        TerraformOutput(self, "registry_replica_regions", value=sorted(cfg.secondary_regions),
+                        description="the registry's replica regions (what the release gate waits for)")
+        TerraformOutput(self, "training_data_account_id", value=data.id,
+                        description="the training data's storage account (ARM id)")
+        TerraformOutput(self, "training_data_blob_endpoint", value=data.primary_blob_endpoint,
+                        description="where jobs read the training data (Azure AD, through the private endpoints)")
+        TerraformOutput(self, "training_data_secondary_region", value=region(home).pair or "",
+                        description="where the geo copy lives (the primary's Azure pair)")
         if cfg.training_data_secondary_readable:
             # read-only copy in the pair, readable during a primary outage (jobs retry reads here)
-            TerraformOutput(self, "training_data_secondary_blob_endpoint", value=data.secondary_blob_endpoint)
+            TerraformOutput(self, "training_data_secondary_blob_endpoint", value=data.secondary_blob_endpoint,
+                            description="the read-only copy in the pair, readable while the primary region is down")
+        if self.platform.keys is not None:
+            TerraformOutput(self, "cmk_vault_id", value=self.platform.keys.vault.id,
+                            description="the key vault of the training data's key"
+                            + (" and the registry's" if cfg.encryption.registry_customer_managed_key else ""))
+        if self.platform.network is not None:
+            TerraformOutput(self, "operations_vnet_id", value=self.platform.network.vnet.id,
+                            description="the operations VNet beside the shared resources: peer the CI runners with it")
 
     def _adopt(self, cfg: PlatformConfig) -> None:
         """Resources the team already has: an import block each, so the first apply adopts them (app/adoption.py)."""

@@ -184,3 +184,22 @@ def test_outputs_are_useful_and_not_secret(default_synth):
         for key, out in doc["output"].items():
             if not key.startswith("cross-stack-output-"):
                 assert not out.get("sensitive"), key
+
+
+def test_every_output_says_what_it_is_and_teams_get_what_they_peer_with(default_synth):
+    """Outputs carry descriptions (cdktf's own cross-stack outputs excepted); a team peers its runners with the
+    VNets and reads the key vault ids from the outputs."""
+    for stack, doc in default_synth.stacks.items():
+        for name, out in doc.get("output", {}).items():
+            if name.startswith("cross-stack-output-"):
+                continue  # made by cdktf for a cross-stack reference, sensitive, read by the region stacks only
+            assert out.get("description"), f"{stack}: output {name} has no description"
+    for stack in (EAST, WEST):
+        outputs = default_synth.stacks[stack]["output"]
+        assert outputs["vnet_id"]["value"] == "${azurerm_virtual_network.vnet.id}"
+        assert outputs["endpoint_subnet_id"]["value"] == "${azurerm_subnet.endpoints.id}"
+        assert outputs["key_vault_id"]["value"] == "${azurerm_key_vault.key_vault.id}"
+    shared = default_synth.stacks["fraud-prod-shared"]["output"]
+    assert shared["operations_vnet_id"]["value"] == "${azurerm_virtual_network.vnet.id}"
+    assert shared["cmk_vault_id"]["value"] == "${azurerm_key_vault.cmk_vault.id}"
+    assert "registry" not in shared["cmk_vault_id"]["description"]  # the registry's key is off by default
