@@ -205,7 +205,7 @@ class PlatformConfig:
         return location == self.active_region and location != self.raw.regions.primary
 
     def replica_zone_redundant(self, location: str) -> bool:
-        return self.raw.registry.zone_redundant and region(location).zones
+        return bool(self.raw.registry.zone_redundant) and region(location).zones
 
     @property
     def resource_tags(self) -> dict[str, str]:

@@ -91,7 +91,7 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
         errors.append(Problem(code="replicas-need-premium", path="registry.sku", value=raw.registry.sku.value,
                               allowed="'Premium' (geo-replication to the secondary regions needs it)",
                               hint="each hub region must pull images from a local replica"))
-    if raw.registry.zone_redundant:
+    if raw.registry.zone_redundant is True:  # "where-available" says the same without asking for every copy
         for name in hub_regions:
             if not region(name).zones:
                 warnings.append(Problem(code="no-zones", path="registry.zone_redundant", value=name,

@@ -167,7 +167,9 @@ class Registry(_Model):
 
     name: str | None = None
     sku: RegistrySku = RegistrySku.PREMIUM
-    zone_redundant: bool = True
+    # "where-available" (default): every copy in a region with availability zones; true: the same, and a warning
+    # for each hub region without zones (you asked for every copy); false: none
+    zone_redundant: bool | Literal["where-available"] = "where-available"
     untagged_retention_days: Annotated[int, Field(ge=0, le=365)] = 7
     # ACR regional endpoints (NAME.REGION.geo.azurecr.io), which the replication gate asks. A preview
     # feature azurerm 4.55 cannot set: enable it once with `az acr update --regional-endpoints enabled`.

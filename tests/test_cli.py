@@ -107,7 +107,7 @@ def test_main_without_command_is_synth(tmp_path):
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "o" / "manifest.json").is_file()
     assert "synthesized 4 stacks" in r.stdout
-    assert "warning: registry.zone_redundant" in r.stderr
+    assert "warning: backend.type" in r.stderr  # the warnings of the default config reach stderr
     assert "end-of-life" not in r.stderr and "DeprecationWarning" not in r.stderr
 
 

@@ -54,8 +54,8 @@ def test_default_config_is_the_seed_scenario():
     assert cfg.targets.availability_percent == 99.95 and cfg.targets.rpo_minutes == 30
     assert cfg.registry.sku.value == "Premium"
     assert cfg.is_passive("westus") and not cfg.is_passive("eastus")
-    # westus has no availability zones; prod state is local until a backend is chosen
-    assert [w.code for w in cfg.warnings] == ["no-zones", "prod-local-state"]
+    # prod state is local until a backend is chosen (zone redundancy is "where-available": no warning for westus)
+    assert [w.code for w in cfg.warnings] == ["prod-local-state"]  # a warning that asks for action before prod
 
 
 @pytest.mark.parametrize(

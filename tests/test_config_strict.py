@@ -91,7 +91,7 @@ def test_names_are_unique_ignoring_case(tmp_path):
 
 @pytest.mark.parametrize("old, new, read_as", [
     ("rpo_minutes: 30", "rpo_minutes: 010", "8"),
-    ("zone_redundant: true", "zone_redundant: yes", "boolean"),
+    ("high_business_impact: true", "high_business_impact: yes", "boolean"),
     ("private: true", "private: on", "boolean"),
     ("failed_over: false", "failed_over: no", "boolean"),
     ("size_tb: 50", "size_tb: 0x32", "50"),
@@ -149,3 +149,13 @@ def test_one_run_reports_every_problem(tmp_path):
     found = {p.code: p.path for p in problems(tmp_path, text)}
     assert found == {"int-type": "targets.rpo_minutes", "version-retention": "training_data.version_retention_days",
                      "unknown-region": "regions.secondaries[0]", "duplicate-project": "hub.projects"}, found
+
+
+def test_zone_redundancy_where_available_is_quiet_and_true_warns():
+    quiet = load_config(DEFAULT_CONFIG)
+    assert quiet.registry.zone_redundant == "where-available" and not [w for w in quiet.warnings if w.code == "no-zones"]
+    assert quiet.replica_zone_redundant("eastus") is True and quiet.replica_zone_redundant("westus") is False
+    loud = load_config(DEFAULT_CONFIG, overrides={"registry.zone_redundant": True})
+    assert [w.value for w in loud.warnings if w.code == "no-zones"] == ["westus"]
+    off = load_config(DEFAULT_CONFIG, overrides={"registry.zone_redundant": False})
+    assert off.replica_zone_redundant("eastus") is False
