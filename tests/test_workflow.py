@@ -410,3 +410,43 @@ def test_synth_job_prints_the_roles_and_fails_on_an_unlisted_one():
     runs = _runs(_jobs()["synth"])
     assert "python -m app.pipeline_roles" in runs
     assert "docs/pipeline.md" in RELEASE.read_text().split("name: release")[0], "the header points to the docs"
+
+
+# --- moved from tests/test_gate.py: the gate sits between the image push and the secondaries
+
+
+def _applied_targets(job: dict[str, Any]) -> set[str]:
+    """Which synth-job target (shared, primary, secondaries) a job runs `terraform apply` on."""
+    if "terraform apply" not in _runs(job):
+        return set()
+    text = json.dumps(job)
+    return {t for t in ("shared", "primary", "secondaries") if f"needs.synth.outputs.{t}" in text}
+
+
+def test_release_workflow_gates_every_secondary_deploy():
+    workflow = _workflow()
+    jobs = workflow["jobs"]
+    gate_jobs = [name for name, job in jobs.items() if "python main.py gate" in _runs(job)]
+    assert gate_jobs == ["gate"]
+    command = _runs(jobs["gate"])
+    assert "--registry" in command and "--image" in command
+    assert any(step.get("uses", "").startswith("azure/login@") for step in jobs["gate"]["steps"])
+    assert workflow["permissions"]["id-token"] == "write"
+    assert workflow["defaults"]["run"]["shell"] == "bash", "pipefail, so a failed gate fails its step"
+
+    # stack names come from the synth job (tests/test_workflow.py checks how): apply jobs name a target
+    applies = {name: _applied_targets(job) for name, job in jobs.items()}
+    secondary = [name for name, targets in applies.items() if "secondaries" in targets]
+    assert secondary == ["deploy-secondary"]
+    for name in secondary:
+        assert "gate" in _ancestors(jobs, name), f"{name} must (transitively) need the gate"
+        assert applies[name] == {"secondaries"}
+    for name, targets in applies.items():
+        if targets & {"shared", "primary"}:
+            assert "gate" not in _ancestors(jobs, name), f"{name} deploys before the push and gate"
+    assert {"shared", "primary"} <= set().union(*applies.values())
+    assert "push-image" in _ancestors(jobs, "gate")
+    assert {"deploy-shared", "deploy-primary"} <= _ancestors(jobs, "push-image")
+    assert jobs["plan"]["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.synth.outputs.stacks) }}"
+    assert "cdktf.out/stacks/${{ matrix.stack }}" in json.dumps(jobs["plan"])
+    assert "make synth" in _runs(jobs["synth"])
