@@ -435,8 +435,8 @@ def _runbook(cfg, built: Built, standby: str, detect, data) -> list[tuple[str, s
                       f"Re-replicating {td.size_tb:g} TB to the new secondary is billed as bandwidth and takes time "
                       "(Microsoft gives no duration)."),
         ("jobs", f"Hub metadata is not replicated: resubmit jobs in {standby}, register models there from the pipeline."),
-        ("failback", f"Fail back: when {primary} is healthy, `python main.py synth` without `--active-region`, apply "
-                     f"routing and {cfg.namer.stack(standby)}. Failing the data account back is another "
+        ("failback", f"Fail back: when {primary} is healthy, set `regions.active: {primary}` (or remove the key) and "
+                     f"commit it, then apply routing and {cfg.namer.stack(standby)}. Failing the data account back is another "
                      f"customer-initiated failover ({STORAGE_FAILOVER})."),
     ]
 
