@@ -92,23 +92,22 @@ def _guarded_adapter_class() -> type:
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-    class WatchedHTTPConnection(HTTPConnection):
+    class Watched:
+        """Reports the connection to the request's guard before it connects and before each request."""
+
         def connect(self) -> None:
             _watch_connection(self)
-            super().connect()
+            super().connect()  # type: ignore[misc]
 
-        def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        def request(self, *args: Any, **kwargs: Any) -> None:
             _watch_connection(self)
-            super().request(*args, **kwargs)
+            super().request(*args, **kwargs)  # type: ignore[misc]
 
-    class WatchedHTTPSConnection(HTTPSConnection):
-        def connect(self) -> None:
-            _watch_connection(self)
-            super().connect()
+    class WatchedHTTPConnection(Watched, HTTPConnection):
+        pass
 
-        def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-            _watch_connection(self)
-            super().request(*args, **kwargs)
+    class WatchedHTTPSConnection(Watched, HTTPSConnection):
+        pass
 
     class Pool(HTTPConnectionPool):
         ConnectionCls = WatchedHTTPConnection
