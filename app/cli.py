@@ -138,15 +138,15 @@ def _run_synth(args: argparse.Namespace) -> int:
     overrides = {"regions.active": args.active_region} if args.active_region else None
     cfg = load_config(args.config, overrides=overrides)
     for w in cfg.warnings:
-        print(f"warning: {w.render()}", file=sys.stderr)
+        _warn(f"warning: {w.render()}")
     if args.active_region:
         from app.config_yaml import read_yaml
 
         committed = (read_yaml(args.config).get("regions") or {}).get("active") or cfg.regions.primary
         if committed != args.active_region:
-            print(f"warning: --active-region {args.active_region} is not persisted: the next synth without it serves "
+            _warn(f"warning: --active-region {args.active_region} is not persisted: the next synth without it serves "
                   f"{committed} first again. Commit `regions.active: {args.active_region}` to {args.config} to keep "
-                  "the promotion [active-region-not-persisted]", file=sys.stderr)
+                  "the promotion [active-region-not-persisted]")
     from app.synth import synthesize
 
     outdir = args.out if args.out is not None else (os.environ.get("CDKTF_OUTDIR") or DEFAULT_OUTDIR)
@@ -197,6 +197,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # stdout's reader went away mid-print (status, gate): see app.output
         return EXIT_BROKEN_PIPE
     return EXIT_USAGE
+
+
+def under_cdktf_cli() -> bool:
+    """The cdktf CLI runs the app (``cdktf synth``/``deploy``): it sets these two for the app's process only
+    (@cdktf/cli-core synth-stack.js) and prints everything the app writes to stderr as ``[ERROR]``."""
+    return "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS" in os.environ and "SYNTH_HCL_OUTPUT" in os.environ
+
+
+def _warn(message: str) -> None:
+    """A warning: on stderr, or on stdout under the cdktf CLI, which shows stdout as it is and would label a
+    warning on stderr ``[ERROR]``. Errors stay on stderr (exit 2: the CLI shows them as the failure they are)."""
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        print(message, file=sys.stdout if under_cdktf_cli() else sys.stderr, flush=True)
 
 
 def _say(message: str) -> None:

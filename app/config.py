@@ -131,8 +131,7 @@ class PlatformConfig:
 
     @property
     def namer(self) -> naming.Namer:
-        n = self.raw.naming
-        return naming.Namer(org=n.org, workload=n.workload, environment=n.environment)
+        return naming.Namer.of(self.raw.naming)
 
     @property
     def hub_regions(self) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ the checks and :class:`~app.config.PlatformConfig` both need.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 
@@ -287,20 +288,35 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
                               allowed="the image to gate, e.g. fraud/scorer:1.4.2, when release_gate.enabled is true"))
 
     # Names of everything, checked against Azure's rules before synthesis.
-    namer = naming.Namer(org=raw.naming.org, workload=raw.naming.workload, environment=raw.naming.environment)
+    namer = cfg_namer(raw)
     for i, p in enumerate(raw.hub.projects):
         for loc in hub_regions:
             errors += naming.check("ai_foundry_project", namer.project(p, loc), f"hub.projects[{i}]")
     if len({p.lower() for p in raw.hub.projects}) != len(raw.hub.projects):
         errors.append(Problem(code="duplicate-project", path="hub.projects", value=raw.hub.projects,
                               allowed="each project once, ignoring case (Azure compares names case-insensitively)"))
-    hint_path = "naming (org/workload/environment)"
-    errors += naming.check("container_registry", raw.registry.name or namer.container_registry(),
-                           "registry.name" if raw.registry.name else hint_path)
-    errors += naming.check("storage_account", raw.training_data.account_name or namer.storage_account(purpose="data"),
-                           "training_data.account_name" if raw.training_data.account_name else hint_path)
+    # naming.short_name (at most 16 characters) fits every derived name, even with a 4-letter region code
+    hint_path = "naming.short_name" if raw.naming.short_name else "naming (org/workload/environment)"
+
+    def unique(kind: str, name: str) -> list[Problem]:
+        """A globally unique name derived from the stem (org + workload + environment, or naming.short_name):
+        a too-long one says by how much, and what to set instead."""
+        found = naming.check(kind, name, hint_path)
+        limit = naming.RULES[kind].max_length
+        if found and len(name) > limit:
+            over, budget = len(name) - limit, len(namer.stem) - (len(name) - limit)
+            fix = (f"shorten naming.org, naming.workload or naming.environment by {over} character(s) in all, or "
+                   f"set naming.short_name (at most {budget} characters; it replaces all three in the storage "
+                   "account, key vault and registry names)")
+            found = [dataclasses.replace(f, hint=f"{f.hint}, {over} over the limit of {limit}: {fix}") for f in found]
+        return found
+
+    errors += (naming.check("container_registry", raw.registry.name, "registry.name") if raw.registry.name
+               else unique("container_registry", namer.container_registry()))
+    errors += (naming.check("storage_account", raw.training_data.account_name, "training_data.account_name")
+               if raw.training_data.account_name else unique("storage_account", namer.storage_account(purpose="data")))
     if raw.encryption.customer_managed_keys:
-        errors += naming.check("key_vault", namer.key_vault_shared("cmk"), hint_path)
+        errors += unique("key_vault", namer.key_vault_shared("cmk"))
     if raw.encryption.registry_customer_managed_key and not raw.encryption.customer_managed_keys:
         errors.append(Problem(code="registry-cmk-alone", path="encryption.registry_customer_managed_key", value=True,
                               allowed="false, or customer_managed_keys: true (the registry's key lives in that vault)"))
@@ -323,8 +339,8 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
     for loc in hub_regions:
         errors += naming.check("virtual_network", namer.virtual_network(loc), hint_path)
         errors += naming.check("private_endpoint", namer.private_endpoint(namer.hub(loc), "amlworkspace", loc), hint_path)
-        errors += naming.check("storage_account", namer.storage_account(loc), hint_path)
-        errors += naming.check("key_vault", namer.key_vault(loc), hint_path)
+        errors += unique("storage_account", namer.storage_account(loc))
+        errors += unique("key_vault", namer.key_vault(loc))
         errors += naming.check("ai_foundry_hub", namer.hub(loc), hint_path)
         errors += naming.check("log_analytics_workspace", namer.log_analytics_workspace(loc), hint_path)
     return _dedupe(errors), _dedupe(warnings)
@@ -362,8 +378,7 @@ def price_override_problems(raw: RawConfig, price_keys: frozenset[str] | set[str
 
 
 def cfg_namer(raw: RawConfig) -> naming.Namer:
-    n = raw.naming
-    return naming.Namer(org=n.org, workload=n.workload, environment=n.environment)
+    return naming.Namer.of(raw.naming)
 
 
 def cfg_account(raw: RawConfig) -> str:

@@ -66,6 +66,9 @@ class Naming(_Model):
     org: Annotated[str, Field(min_length=2, max_length=10, pattern=_LOWER_ALNUM)]
     workload: Annotated[str, Field(min_length=2, max_length=10, pattern=_LOWER_ALNUM)]
     environment: Annotated[str, Field(min_length=2, max_length=8, pattern=_LOWER_ALNUM)]
+    # replaces org + workload + environment in the globally unique names (storage accounts, key vaults, the
+    # registry) where those three are too long together; names are fixed at creation, so decide before the first apply
+    short_name: Annotated[str, Field(min_length=2, max_length=16, pattern=_LOWER_ALNUM)] | None = None
 
 
 TagValue = Annotated[str, Field(min_length=1, max_length=256)]
@@ -229,6 +232,10 @@ class Hub(_Model):
         "default"
     ]
     high_business_impact: bool = True
+    # the hub's own storage keeps shared keys (Azure ML signs SAS with them): a key-signed SAS valid for longer
+    # than sas_expiration_hours is refused ("Block", azurerm >= 4.45.0, #30599) or only logged ("Log")
+    sas_expiration_action: Literal["Block", "Log"] = "Block"
+    sas_expiration_hours: Annotated[int, Field(ge=1, le=8760)] = 24
 
 
 class ClusterOverride(_Model):

@@ -98,10 +98,22 @@ class Namer:
     org: str
     workload: str
     environment: str
+    short_name: str | None = None  # replaces org + workload + environment in the globally unique names
+
+    @classmethod
+    def of(cls, naming: object) -> "Namer":
+        """The namer of a config's ``naming`` section: ``Namer.of(cfg.raw.naming)``."""
+        return cls(org=naming.org, workload=naming.workload, environment=naming.environment,  # type: ignore[attr-defined]
+                   short_name=getattr(naming, "short_name", None))
 
     @property
     def _base(self) -> str:
         return f"{self.workload}-{self.environment}"
+
+    @property
+    def stem(self) -> str:
+        """What the globally unique names are built on: ``contosofraudprod``, or ``naming.short_name``."""
+        return self.short_name or f"{self.org}{self.workload}{self.environment}"
 
     def stack(self, scope: str) -> str:
         """Stack (and state) name: ``fraud-prod-shared``, ``fraud-prod-eastus``."""
@@ -112,15 +124,15 @@ class Namer:
         return f"rg-{self._base}{middle}-{region(location).code}"
 
     def container_registry(self) -> str:
-        return f"cr{self.org}{self.workload}{self.environment}"
+        return f"cr{self.stem}"
 
     def storage_account(self, location: str | None = None, purpose: str = "") -> str:
         """Regional accounts end in the region code; the shared data account in its purpose."""
         suffix = region(location).code if location else ""
-        return f"st{self.org}{self.workload}{self.environment}{purpose}{suffix}"
+        return f"st{self.stem}{purpose}{suffix}"
 
     def key_vault(self, location: str) -> str:
-        return f"kv-{self.org}{self.workload}{self.environment}-{region(location).code}"
+        return f"kv-{self.stem}-{region(location).code}"
 
     def log_analytics_workspace(self, location: str, purpose: str = "") -> str:
         middle = f"-{purpose}" if purpose else ""
@@ -185,7 +197,7 @@ class Namer:
 
     def key_vault_shared(self, purpose: str = "cmk") -> str:
         """The shared stack's vault for customer-managed keys: ``kv-contosofraudprod-cmk``."""
-        return f"kv-{self.org}{self.workload}{self.environment}-{purpose}"
+        return f"kv-{self.stem}-{purpose}"
 
     def traffic_manager(self) -> str:
         return f"traf-{self._base}"

@@ -84,6 +84,8 @@ class RegionStack(PlatformStack):
                 ),
                 hub_storage_replication=cfg.hub_storage_replication(location),
                 high_business_impact=cfg.hub.high_business_impact,
+                hub_storage_sas_expiration_action=cfg.hub.sas_expiration_action,
+                hub_storage_sas_expiration_hours=cfg.hub.sas_expiration_hours,
                 replication_gate=self._gate(cfg, location),
                 network=self._network(cfg, location),
                 cmk_vault=shared.platform.keys.vault if shared.platform.keys else None,

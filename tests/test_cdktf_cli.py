@@ -102,6 +102,9 @@ def test_npx_cdktf_synth_writes_what_the_app_writes(tmp_path: Path, default_synt
     assert sorted(manifest["stacks"]) == sorted(expected["stacks"])
     assert manifest["version"] == PINNED
     assert "Generated Terraform code for the stacks" in proc.stdout, log
+    # The default config's one warning (local state in prod) reaches the user as a warning, not as [ERROR]
+    shown = [line for line in proc.stdout.splitlines() if "[prod-local-state]" in line]
+    assert shown and all("[ERROR]" not in line for line in shown), log
 
     # Byte for byte what `python main.py synth` writes: same files, same manifest, same stacks.
     assert _files(out) == _files(default_synth.outdir)

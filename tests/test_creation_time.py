@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import pytest
+
 from app.decisions import render, rows
 from tests.conftest import DEFAULT_CONFIG, ROOT, synth_config
 
@@ -50,10 +55,31 @@ def test_silent_defaults_are_closed(default_synth):
             assert law["local_authentication_enabled"] is False
         for account in default_synth.resources(stack, "azurerm_storage_account").values():
             assert account["allowed_copy_scope"] == "AAD"
-            if account["shared_access_key_enabled"]:  # a hub's own storage: key-signed SAS are logged past an hour
-                assert account["sas_policy"] == {"expiration_period": "00.01:00:00", "expiration_action": "Log"}
+            if account["shared_access_key_enabled"]:  # a hub's own storage: key-signed SAS past a day are refused
+                assert account["sas_policy"] == {"expiration_period": "01.00:00:00", "expiration_action": "Block"}
             else:  # no key, no key-signed SAS: no policy to pretend it governs something
                 assert "sas_policy" not in account
+
+
+def test_the_hub_storage_sas_policy_follows_the_config(tmp_path):
+    synth = synth_config(DEFAULT_CONFIG, tmp_path / "o", **{"hub.sas_expiration_action": "Log",
+                                                             "hub.sas_expiration_hours": 30})
+    policies = [a["sas_policy"] for stack in synth.stacks
+                for a in synth.resources(stack, "azurerm_storage_account").values() if a["shared_access_key_enabled"]]
+    assert policies and all(p == {"expiration_period": "01.06:00:00", "expiration_action": "Log"} for p in policies)
+
+
+@pytest.mark.parametrize("key, value, allowed", [("sas_expiration_action", "Deny", "Block"),
+                                                 ("sas_expiration_hours", 0, "greater than or equal to 1")])
+def test_a_bad_sas_policy_is_refused_with_the_field(tmp_path, key, value, allowed):
+    text = DEFAULT_CONFIG.read_text().replace("  high_business_impact: true\n",
+                                              f"  high_business_impact: true\n  {key}: {value}\n")
+    config = tmp_path / "bad.yaml"
+    config.write_text(text)
+    run = subprocess.run([sys.executable, "main.py", "synth", "--config", str(config), "--out", str(tmp_path / "o")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and f"hub.{key}" in run.stderr and allowed in run.stderr
+    assert "Traceback" not in run.stderr and not (tmp_path / "o").exists()
 
 
 def test_hub_storage_can_be_restored_like_the_training_data(default_synth):

@@ -71,3 +71,31 @@ def test_names_of_the_network_monitoring_and_routing_resources():
                        ("user_assigned_identity", n.user_assigned_identity("cmk-shared", "eastus"))):
         assert check(kind, name, "x") == []
     assert check("key_vault", "kv-contosoabcfrauddev-cmk", "x")[0].code == "invalid-name"  # 25 > 24 characters
+
+
+def test_short_name_replaces_the_stem_of_every_globally_unique_name_only():
+    n = Namer(org="contosobnk", workload="frauddetct", environment="prod", short_name="cbfdprod")
+    assert (n.storage_account("eastus"), n.storage_account(purpose="data")) == ("stcbfdprodeus", "stcbfdproddata")
+    assert (n.key_vault("westus"), n.key_vault_shared()) == ("kv-cbfdprod-wus", "kv-cbfdprod-cmk")
+    assert n.container_registry() == "crcbfdprod"
+    assert n.hub("eastus") == "hub-frauddetct-prod-eus"  # regional names keep workload and environment
+
+
+def test_a_derived_name_too_long_says_by_how_much_and_what_to_set(tmp_path):
+    from app.config import load_config
+    from app.errors import ConfigError
+    from tests.conftest import DEFAULT_CONFIG
+
+    over = {"naming.org": "contosobnk", "naming.workload": "frauddetct"}
+    with pytest.raises(ConfigError) as caught:
+        load_config(DEFAULT_CONFIG, overrides=over)
+    vaults = [p for p in caught.value.problems if p.value == "kv-contosobnkfrauddetctprod-eus"]
+    assert vaults and "7 over the limit of 24" in vaults[0].hint
+    assert "set naming.short_name (at most 17 characters" in vaults[0].hint
+    cfg = load_config(DEFAULT_CONFIG, overrides={**over, "naming.short_name": "cbfdprod"})
+    assert cfg.namer.key_vault("eastus") == "kv-cbfdprod-eus"
+    longest = Namer(org="x", workload="y", environment="z", short_name="s" * 16)  # the schema's maximum
+    for loc in REGIONS:
+        for kind, name in (("key_vault", longest.key_vault(loc)), ("storage_account", longest.storage_account(loc)),
+                           ("key_vault", longest.key_vault_shared()), ("storage_account", longest.storage_account(purpose="data"))):
+            assert check(kind, name, "x") == [], name

@@ -264,6 +264,9 @@ class RegionalHubProps:
     # over (Azure ML does not support failing over a hub's default storage): each region has its own hub.
     hub_storage_replication: str = "GZRS"
     high_business_impact: bool = True
+    # the hub storage's SAS policy (it keeps shared keys): key-signed SAS valid longer than this are refused/logged
+    hub_storage_sas_expiration_action: str = "Block"
+    hub_storage_sas_expiration_hours: int = 24
     replication_gate: GuardProps | None = None  # secondary regions: wait for the image's replica first
     network: PrivateNetworkSpec | None = None  # None: public endpoints (sandbox)
     cmk_vault: HasId | None = None  # the shared key vault, reached privately when network is set
@@ -333,6 +336,8 @@ class RegionalHub(Construct):
                 # datastores to identity auth, and the hub reads its default
                 # account with the account key: shared keys stay on here only.
                 shared_key_enabled=True,
+                sas_expiration_action=props.hub_storage_sas_expiration_action,
+                sas_expiration_hours=props.hub_storage_sas_expiration_hours,
                 blob_soft_delete_days=14,
                 container_soft_delete_days=14,
                 public_network_access=not private,

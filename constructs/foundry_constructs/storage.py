@@ -39,6 +39,11 @@ from foundry_constructs.azurerm import (
 from foundry_constructs.interfaces import CustomerManagedKey, Lock, add_lock
 
 
+def sas_period(hours: int) -> str:
+    """Azure's SAS expiration period, ``DD.HH:MM:SS``: ``sas_period(24) == "01.00:00:00"``."""
+    return f"{hours // 24:02d}.{hours % 24:02d}:00:00"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Immutability:
     """A time-based retention (WORM) policy on every container of the account.
@@ -64,6 +69,9 @@ class StorageProps:
     point_in_time_restore_days: int = 14  # 0 = off; needs versioning and change feed
     version_retention_days: int | None = 30  # versions older than this are deleted; None = kept forever
     shared_key_enabled: bool = False  # True only where a consumer cannot use Azure AD
+    # with shared keys on: a key-signed SAS valid for longer than this is refused ("Block") or logged ("Log")
+    sas_expiration_action: str = "Block"
+    sas_expiration_hours: int = 24
     allowed_copy_scope: str = "AAD"  # "AAD" (same tenant) or "PrivateLink" (same private network); never any account
     public_network_access: bool = False  # False: private endpoints only (trusted Azure services bypass)
     customer_managed_key: CustomerManagedKey | None = None  # None: Microsoft-managed keys
@@ -107,11 +115,13 @@ class ProtectedStorageAccount(Construct):
             local_user_enabled=False,
             sftp_enabled=False,
             cross_tenant_replication_enabled=False,
-            # where shared keys must stay on (a hub's own storage), a key-signed SAS valid for more than an hour is
-            # logged. Not "Block": Azure ML signs SAS with this account's key for its own operations, with lifetimes
-            # we do not control, and azurerm 4.55 validates against storage API 2023-05-01, whose enum may not
-            # hold "Block" (unverified). With shared keys off no SAS can be signed with a key: no policy at all.
-            sas_policy=storage_account.StorageAccountSasPolicy(expiration_period="00.01:00:00", expiration_action="Log")
+            # where shared keys must stay on (a hub's own storage), a key-signed SAS valid for longer than
+            # sas_expiration_hours is refused (Block) or logged (Log). azurerm accepts "Block" since 4.45.0
+            # (CHANGELOG-v4.md, "`expiration_action` supports `Block`", #30599). It is updated in place (no
+            # ForceNew), so a team that finds an Azure ML operation signing longer SAS can switch to "Log" in one
+            # apply. With shared keys off no SAS can be signed with a key: no policy at all.
+            sas_policy=storage_account.StorageAccountSasPolicy(
+                expiration_period=sas_period(props.sas_expiration_hours), expiration_action=props.sas_expiration_action)
             if props.shared_key_enabled else None,
             # copies into this account only from accounts of the same Entra tenant (unset: from any account)
             allowed_copy_scope=props.allowed_copy_scope,
