@@ -141,7 +141,8 @@ def _storage_fields(name: str, rg: str, rid: str, rpo: int) -> dict[str, Any]:
 def _routing_fields(name: str, rg: str, rid: str, active: str) -> dict[str, Any]:
     return {"name": name, "resource_group": rg, "resource_id": rid, "profile_status": None,
             "routing_method": None, "fqdn": None, "serving_region": None, "serving_endpoint": None,
-            "active_region": active, "matches_active": None, "fail_open": False, "endpoints": []}
+            "active_region": active, "matches_active": None, "fail_open": False, "endpoints": [],
+            "live_order": None, "config_order": None, "order_matches": None}
 
 
 def _endpoint_fields() -> dict[str, Any]:
@@ -711,6 +712,16 @@ def check_routing(clients: ArmClients, plan: Plan) -> tuple[Check, dict[str, Che
     f["endpoints"] = [{k: e[k] for k in ("name", "region", "target", "priority", "endpoint_status", "monitor_status")}
                       for e in endpoints]
 
+    # The failover order the stacks set (routing.py endpoint_priorities: the active region first, then the hub
+    # regions in config order) against the order Azure holds: a promotion made by hand, or by a one-off
+    # `synth --active-region` never committed, shows here even while the serving region still matches.
+    f["config_order"] = [plan.active, *(r for r in plan.regions if r != plan.active)]
+    f["live_order"] = [e["region"] for e in endpoints if e["region"] in plan.regions]
+    f["order_matches"] = f["live_order"] == [r for r in f["config_order"] if r in f["live_order"]]
+    order = (f"; live failover order {', '.join(f['live_order'])} differs from the config's "
+             f"{', '.join(f['config_order'])}: apply the routing stack, or commit regions.active if the promotion "
+             "is meant to stay") if not f["order_matches"] else ""
+
     per_region = {loc: _endpoint_check(loc, endpoints, serving) for loc in plan.regions}
 
     if not _same(f["profile_status"], "Enabled"):
@@ -725,7 +736,10 @@ def check_routing(clients: ArmClients, plan: Plan) -> tuple[Check, dict[str, Che
     if serving["region"] is None:
         return Check(UNKNOWN, f"serves {where}; config active region is {plan.active}", fields=f), per_region
     if serving["region"] != plan.active:
-        return Check(DEGRADED, f"serves {where} but the config's active region is {plan.active}", fields=f), per_region
+        return Check(DEGRADED, f"serves {where} but the config's active region is {plan.active}{order}",
+                     fields=f), per_region
+    if order:
+        return Check(DEGRADED, f"serves {where} (the config's active region){order}", fields=f), per_region
     if f["fail_open"]:
         return Check(DEGRADED, f"serves {where} only because every enabled endpoint is degraded (fails open)",
                      fields=f), per_region

@@ -405,6 +405,19 @@ def test_traffic_manager_promoted_to_westus_in_azure_only_is_flagged():
     assert "OK priority 2 Online, serving" in westus
 
 
+def test_live_failover_order_differing_from_the_config_is_flagged_even_while_serving_matches():
+    """westus holds priority 2 (a promotion made outside the config) but is Degraded, so eastus still serves."""
+    r = run_status(replace(HEALTHY, "traffic-manager", "traffic-manager-westus-first-degraded"), "--json")
+    assert r.code == EXIT_FAILED
+    t = r.doc["routing"]
+    assert t["serving_region"] == "eastus" and t["matches_active"] is True
+    assert (t["live_order"], t["config_order"], t["order_matches"]) == (["westus", "eastus"], ["eastus", "westus"], False)
+    assert t["state"] == "degraded" and "live failover order westus, eastus differs from the config's eastus, westus" \
+        in t["detail"] and "commit regions.active" in t["detail"]
+    healthy = run_status(HEALTHY, "--json").doc["routing"]
+    assert healthy["order_matches"] is True and healthy["live_order"] == ["eastus", "westus"]
+
+
 def test_promoted_config_matches_promoted_traffic_manager(tmp_path):
     doc = yaml.safe_load(DEFAULT_CONFIG.read_text())
     doc["regions"]["active"] = "westus"
@@ -562,7 +575,8 @@ def test_json_output_has_the_stable_schema():
                                             "can_failover", "last_geo_failover_time"}
     assert set(doc["routing"]) == common | {"name", "resource_group", "resource_id", "profile_status", "routing_method",
                                             "fqdn", "serving_region", "serving_endpoint", "active_region",
-                                            "matches_active", "fail_open", "endpoints"}
+                                            "matches_active", "fail_open", "endpoints", "live_order", "config_order",
+                                            "order_matches"}
     assert [(e["region"], e["priority"], e["monitor_status"]) for e in doc["routing"]["endpoints"]] == [
         ("eastus", 1, "Online"), ("westus", 502, "Online")]
     # failed checks keep every key (values null), so consumers never need to guess
