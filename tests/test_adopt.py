@@ -371,9 +371,8 @@ def test_every_problem_of_an_adoption_at_once(tmp_path):
 
 
 def test_the_readme_example_is_a_valid_adoption(tmp_path):
-    """The README's adoption example, merged into the default config, loads and imports all three."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Adopting existing resources", 1)[1]
+    """docs/adoption.md's example, merged into the default config, loads and imports all three."""
+    section = (ROOT / "docs" / "adoption.md").read_text()
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0].replace("1111...", SUB)
     doc = yaml.safe_load(DEFAULT_CONFIG.read_text())
     for key, value in yaml.safe_load(example).items():

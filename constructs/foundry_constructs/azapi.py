@@ -29,7 +29,7 @@ from foundry_constructs.addresses import address
 from foundry_constructs.plain import PlainProviderSpec, plain_element
 
 SOURCE = "azure/azapi"
-VERSION = "2.4.0"  # exact: every plan, lock file and mirror resolves the same provider (README "Pinned")
+VERSION = "2.4.0"  # exact: every plan, lock file and mirror resolves the same provider (docs/cdktf-cli.md, "Pinned all the way down")
 
 
 PROVIDER = PlainProviderSpec(name="azapi", source=SOURCE, version=VERSION)
