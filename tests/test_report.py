@@ -16,6 +16,9 @@ import pytest
 import yaml
 
 from app import report
+from app.report.availability import composite, parallel, serial
+from app.report.inventory import stacks
+from app.report.to_html import MERMAID_SHA256, MERMAID_VERSION, mermaid_js
 from app.config import load_config
 from app.errors import EXIT_USAGE, ConfigError
 
@@ -98,12 +101,12 @@ def default_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_composite_formula_on_a_hand_checked_case():
     # Two regions of 90% each, in parallel: 1 - 0.1 * 0.1 = 99%; a 99% global component in series: 98.01%.
-    f = report.composite({"a": [90.0], "b": [90.0]}, [99.0], "a")
+    f = composite({"a": [90.0], "b": [90.0]}, [99.0], "a")
     assert f["parallel_regions"] == pytest.approx(99.0)
     assert f["upper_bound"] == pytest.approx(98.01)
     assert f["single_region"] == pytest.approx(89.1)
-    assert report.serial([99.9, 99.9]) == pytest.approx(99.8001)
-    assert report.parallel([99.0, 99.0, 99.0]) == pytest.approx(99.9999)
+    assert serial([99.9, 99.9]) == pytest.approx(99.8001)
+    assert parallel([99.0, 99.0, 99.0]) == pytest.approx(99.9999)
 
 
 def test_default_availability_matches_an_independent_computation(default_report):
@@ -368,14 +371,14 @@ def test_html_is_self_contained(tmp_path, default_report):
     assert refs.fetches == [] and refs.scripts_with_src == 0
     assert "default-src 'none'" in refs.csp and "connect-src" not in refs.csp
     assert "@import" not in page.split("<script>")[0] and "url(http" not in page
-    assert report.MERMAID_VERSION in page and '<pre class="mermaid" id="stacks-diagram">' in page
+    assert MERMAID_VERSION in page and '<pre class="mermaid" id="stacks-diagram">' in page
     assert oct(out.stat().st_mode & 0o777) != oct(0o600)
 
 
 def test_vendored_mermaid_matches_its_recorded_digest():
-    assert report.mermaid_js().startswith('"use strict";')
+    assert mermaid_js().startswith('"use strict";')
     readme = (ROOT / "app" / "vendor" / "mermaid" / "README.md").read_text()
-    assert report.MERMAID_SHA256 in readme and report.MERMAID_VERSION in readme
+    assert MERMAID_SHA256 in readme and MERMAID_VERSION in readme
     assert "MIT" in (ROOT / "app" / "vendor" / "mermaid" / "LICENSE").read_text()
 
 
@@ -475,7 +478,7 @@ def test_report_counts_match_what_synth_writes(request, fixture):
     """The report derives resources from the config alone: a guard that it still describes the stacks."""
     synth = request.getfixturevalue(fixture)
     overrides = {} if fixture == "default_synth" else {"regions.secondaries": ["westus2", "westus"]}
-    for stack in report.stacks(load_config(ROOT / "config" / "default.yaml", overrides=overrides or None)):
+    for stack in stacks(load_config(ROOT / "config" / "default.yaml", overrides=overrides or None)):
         written = synth.stacks[stack["name"]].get("resource", {})
         by_type: dict[str, int] = {}
         for r in stack["resources"]:

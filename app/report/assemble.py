@@ -1,0 +1,69 @@
+"""The whole report as plain data (the JSON format): every section, and the warnings an approver must see.
+
+Example::
+
+    >>> rep = build(load_config("config/default.yaml"))
+    >>> sorted(rep)[:3]
+    ['availability', 'comparisons', 'cost']
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from app.report.availability import availability
+from app.report.common import vm_key
+from app.report.comparisons import comparisons
+from app.report.cost import cost
+from app.report.decisions import decisions
+from app.report.diagram import mermaid
+from app.report.inventory import deployment_order, stacks
+from app.report.prices import PriceBook, check_overrides, load_prices
+from app.report.recovery import durability, rpo_rto
+
+if TYPE_CHECKING:  # pragma: no cover
+    from app.config import PlatformConfig
+
+def build(cfg: PlatformConfig, prices_doc: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The report as plain data (the JSON format); deterministic for a given config and price table."""
+    doc = prices_doc if prices_doc is not None else load_prices()
+    check_overrides(cfg, doc)
+    book = PriceBook(doc, cfg.report.price_overrides)
+    all_stacks = stacks(cfg)
+    avail = availability(cfg)
+    comp = comparisons(cfg, book)
+    cost_section, unpriced = cost(cfg, book)
+    cost_section["prices"] = book.table()  # comparisons may have used more keys
+    warnings = [{"code": w.code, "path": w.path, "message": w.render()} for w in cfg.warnings]
+    for size in unpriced:
+        warnings.append({"code": "unpriced-vm-size", "path": "report.price_overrides",
+                         "message": f"no price for {size}: its compute cost is counted as 0; set "
+                                    f"report.price_overrides.{vm_key(size)} (USD per node-hour)"})
+    if not avail["meets_target"]["upper_bound"]:
+        warnings.append({"code": "below-target", "path": "targets.availability_percent",
+                         "message": f"even the upper bound ({avail['composite_upper_bound_percent']:.4f}%) is below the target "
+                                    f"({avail['target_percent']}%); the limiting component is {avail['limiting_component']}"})
+    elif not avail["meets_target"]["single_region"]:
+        warnings.append({"code": "target-needs-failover", "path": "targets.availability_percent",
+                         "message": f"the target ({avail['target_percent']}%) is met only with a working failover: one region "
+                                    f"alone gives {avail['single_region_percent']:.4f}%"})
+    return {
+        "meta": {
+            "title": f"{cfg.naming.org} {cfg.naming.workload} {cfg.naming.environment}: resilient multi-region Microsoft Foundry",
+            "workload": cfg.naming.workload, "environment": cfg.naming.environment,
+            "primary": cfg.regions.primary, "secondaries": list(cfg.secondary_regions), "mode": cfg.regions.mode.value,
+            "targets": {"availability_percent": cfg.targets.availability_percent, "rpo_minutes": cfg.targets.rpo_minutes,
+                        "rto_minutes": cfg.targets.rto_minutes},
+        },
+        "stacks": all_stacks,
+        "deployment_order": deployment_order(all_stacks),
+        "diagram": mermaid(all_stacks),
+        "availability": avail,
+        "rpo_rto": rpo_rto(cfg),
+        "durability": durability(cfg),
+        "cost": cost_section,
+        "comparisons": comp,
+        "decisions": decisions(cfg, comp, avail),
+        "warnings": warnings,
+    }
+
