@@ -34,16 +34,9 @@ def vm_key(vm_size: str) -> str:
     """Price key of a VM size: ``Standard_D4s_v3`` -> ``vm.standard_d4s_v3``."""
     return "vm." + vm_size.lower()
 
-def private_network(cfg: PlatformConfig) -> bool:
-    return cfg.network.private
-
 
 def registry_cmk(cfg: PlatformConfig) -> bool:
     return cfg.encryption.customer_managed_keys and cfg.encryption.registry_customer_managed_key
-
-
-def cmk(cfg: PlatformConfig) -> bool:
-    return cfg.encryption.customer_managed_keys
 
 
 def hub_cmk(cfg: PlatformConfig) -> bool:

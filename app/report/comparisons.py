@@ -8,16 +8,29 @@ Example::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from app.regions import region
 from app.report.availability import SLAS
 from app.report.common import DAYS_PER_MONTH, DURABILITY_NINES, GB_PER_TB, HOURS_PER_MONTH, REDUNDANCIES, spelled, vm_key
-from app.report.cost import compute_lines, storage_monthly
+from app.report.cost import storage_monthly
 from app.report.prices import PriceBook
 
 if TYPE_CHECKING:  # pragma: no cover
     from app.config import PlatformConfig
+
+
+def compute_monthly(cfg: PlatformConfig, book: PriceBook, loc: str, min_nodes: Callable[[Any], int] | None = None) -> float:
+    """What the clusters in ``loc`` would cost running ``min_nodes`` (default: their own) all month: a what-if."""
+    total = 0.0
+    for s in cfg.clusters(loc):
+        if not book.has(vm_key(s.vm_size)):
+            continue
+        n = s.min_nodes if min_nodes is None else min_nodes(s)
+        factor = book("compute.low_priority_factor") if s.vm_priority == "LowPriority" else 1.0
+        total += n * book(vm_key(s.vm_size)) * factor * HOURS_PER_MONTH
+    return total
+
 
 def comparisons(cfg: PlatformConfig, book: PriceBook) -> dict[str, Any]:
     td = cfg.training_data
@@ -55,21 +68,19 @@ def comparisons(cfg: PlatformConfig, book: PriceBook) -> dict[str, Any]:
                   "secondaries cannot start anything then"},
     ]
     primary = cfg.regions.primary
-    ap_lines, _ = compute_lines(cfg, book, primary, "")
-    ap = sum(line.monthly for line in ap_lines)
+    ap = compute_monthly(cfg, book, primary)
     primary_min = {s.name: s.min_nodes for s in cfg.clusters(primary)}
     aa = ap
     warm = []
     for loc in cfg.secondary_regions:
-        lines, _ = compute_lines(cfg, book, loc, "", min_nodes=lambda s: max(s.min_nodes, primary_min.get(s.name, 0)))
-        aa += sum(line.monthly for line in lines)
+        aa += compute_monthly(cfg, book, loc, min_nodes=lambda s: max(s.min_nodes, primary_min.get(s.name, 0)))
         for s in cfg.clusters(loc):
             if book.has(vm_key(s.vm_size)):
                 factor = book("compute.low_priority_factor") if s.vm_priority == "LowPriority" else 1.0
                 warm.append({"cluster": s.name, "region": loc, "vm_size": s.vm_size,
                              "monthly_usd_per_warm_node": round(book(vm_key(s.vm_size)) * factor * HOURS_PER_MONTH, 2)})
     if cfg.regions.mode.value == "active-active":
-        current = ap + sum(sum(line.monthly for line in compute_lines(cfg, book, loc, "")[0]) for loc in cfg.secondary_regions)
+        current = ap + sum(compute_monthly(cfg, book, loc) for loc in cfg.secondary_regions)
         ap_cost, aa_cost = ap, current
     else:
         ap_cost, aa_cost = ap, aa

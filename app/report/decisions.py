@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from app.regions import region
 from app.report.common import hub_cmk, hub_storage_redundancy, money, registry_cmk, spelled
-from app.report.inventory import PRIVATE_DNS_ZONES, region_endpoints, shared_endpoints
 from app.report.recovery import failover_detection_seconds
+from app.report.synthesized import Output
 
 if TYPE_CHECKING:  # pragma: no cover
     from app.config import PlatformConfig
 
-def decisions(cfg: PlatformConfig, comp: dict[str, Any], avail: dict[str, Any]) -> list[dict[str, Any]]:
+def decisions(cfg: PlatformConfig, comp: dict[str, Any], avail: dict[str, Any], built_output: Output) -> list[dict[str, Any]]:
     td, t = cfg.training_data, cfg.targets
     primary, secs = cfg.regions.primary, list(cfg.secondary_regions)
     red = td.redundancy.value
@@ -69,8 +69,11 @@ def decisions(cfg: PlatformConfig, comp: dict[str, Any], avail: dict[str, Any]) 
         "would pull across regions and fail while the primary region is down. Replication is eventually consistent: "
         "the release gate checks every replica before a secondary rolls forward.")
     if cfg.network.private:
-        add("Networking: private", f"A VNet per region with {len(region_endpoints(cfg))} private endpoints, one beside the "
-            f"shared resources with {len(shared_endpoints(cfg))}, {len(PRIVATE_DNS_ZONES)} private DNS zones each; public "
+        region_pes = len(built_output.resources(cfg.namer.stack(primary), "azurerm_private_endpoint"))
+        shared_pes = len(built_output.resources(cfg.namer.stack("shared"), "azurerm_private_endpoint"))
+        zones = len(built_output.resources(cfg.namer.stack("shared"), "azurerm_private_dns_zone"))
+        add("Networking: private", f"A VNet per region with {region_pes} private endpoints, one beside the "
+            f"shared resources with {shared_pes}, {zones} private DNS zones each; public "
             "access off.",
             "Nothing is reachable from the internet, at the cost of the endpoints and operators needing a network path "
             "(VPN, ExpressRoute or a jump host) to reach the hubs and data.")

@@ -30,13 +30,11 @@ def mermaid(all_stacks: list[dict[str, Any]]) -> str:
         if len(groups) > 1:  # invisible links keep a stack's boxes in one row
             lines.append("    " + " ~~~ ".join(f"{sid}g{gi}" for gi in range(len(groups))))
         lines.append("  end")
-    shared = next(s for s in all_stacks if s["scope"] == "shared")
-    for s in all_stacks:
-        if s["scope"] == "region":
-            lines.append(f'  {ids[shared["name"]]} -- "remote state: ids" --> {ids[s["name"]]}')
-            for dep in s["depends_on"]:
-                if dep != shared["name"]:
-                    lines.append(f'  {ids[dep]} -. "deploy after" .-> {ids[s["name"]]}')
+    for s in all_stacks:  # solid: a Terraform dependency (manifest.json); dotted: the release policy's order
+        for dep in s["depends_on"]:
+            lines.append(f'  {ids[dep]} -- "remote state: ids" --> {ids[s["name"]]}')
+        for before in s.get("deploy_after", []):
+            lines.append(f'  {ids[before]} -. "deploy after (release gate)" .-> {ids[s["name"]]}')
     for s in all_stacks:
         if s["scope"] == "routing":
             for r in all_stacks:

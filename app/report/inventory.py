@@ -1,220 +1,268 @@
-"""The stacks and their resources by kind, with the deployment order.
+"""The stacks and their resources by kind, read from the synthesized output, with the deployment order.
 
 Example::
 
-    >>> from app.report.inventory import stacks
-    >>> [s["name"] for s in stacks(load_config("config/default.yaml"))]
+    >>> out = synthesize(cfg)
+    >>> [s["name"] for s in stacks(cfg, out)]
     ['fraud-prod-shared', 'fraud-prod-eastus', 'fraud-prod-westus', 'fraud-prod-routing']
+    >>> stacks(cfg, out)[1]["depends_on"]          # Terraform's dependencies, from manifest.json
+    ['fraud-prod-shared']
+
+Each row is one kind of resource in one stack: its Terraform type, how many the stack
+holds, their addresses and a detail read from their bodies. The kind is named by type
+(:data:`KINDS`); a few types are split by what their body says (a storage account holds
+the training data or a hub's files). Two orders are kept apart: ``depends_on`` is what
+Terraform needs (``cdktf.out/manifest.json``: a stack reads another's outputs from its
+state); ``deploy_after`` is the release policy (``.github/workflows/release.yml``: the
+primary region, then the replication gate, then the secondaries), which Terraform does
+not enforce.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
 from typing import TYPE_CHECKING, Any, Callable
 
-from app.report.common import cmk, hub_cmk, hub_storage_redundancy, private_network, \
-    registry_cmk, spelled
+from app.report.synthesized import Output, Resource
 
 if TYPE_CHECKING:  # pragma: no cover
     from app.config import PlatformConfig
 
-# What the stacks reach privately (one endpoint per target) and the DNS zones each VNet links.
-PRIVATE_DNS_ZONES = ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net", "privatelink.vaultcore.azure.net",
-                     "privatelink.blob.core.windows.net", "privatelink.file.core.windows.net", "privatelink.azurecr.io")
-REGION_METRIC_ALERTS = ("quota utilization", "unusable nodes", "hub storage availability", "key vault availability")
-PROJECT_METRIC_ALERTS = ("failed runs", "model deploy failed")
-SHARED_METRIC_ALERTS = ("registry storage used", "training data availability")
-SHARED_LOG_ALERTS = ("registry pulls",)
+# type -> (group it is drawn in, kind)
+KINDS: dict[str, tuple[str, str]] = {
+    "azurerm_resource_group": ("Governance", "Resource group"),
+    "azurerm_management_lock": ("Governance", "Management lock"),
+    "azurerm_role_assignment": ("Governance", "Role assignment"),
+    "azurerm_container_registry": ("Registry", "Container registry"),
+    "azurerm_storage_container": ("Data", "Blob container"),
+    "azurerm_storage_container_immutability_policy": ("Data", "Immutability (WORM) policy"),
+    "azurerm_storage_management_policy": ("Data", "Lifecycle policy"),
+    "azurerm_key_vault_key": ("Keys", "Key vault key"),
+    "azurerm_user_assigned_identity": ("Keys", "User-assigned identity"),
+    "azurerm_eventgrid_system_topic": ("Keys", "Event Grid system topic (key vault)"),
+    "time_sleep": ("Keys", "RBAC propagation wait (time_sleep)"),
+    "azurerm_virtual_network": ("Network", "Virtual network"),
+    "azurerm_subnet": ("Network", "Subnet"),
+    "azurerm_network_security_group": ("Network", "Network security group"),
+    "azurerm_subnet_network_security_group_association": ("Network", "Subnet-NSG association"),
+    "azurerm_private_endpoint": ("Network", "Private endpoint"),
+    "azurerm_private_dns_zone": ("Network", "Private DNS zone"),
+    "azurerm_private_dns_zone_virtual_network_link": ("Network", "Private DNS zone VNet link"),
+    "azurerm_private_dns_a_record": ("Network", "Private DNS A record"),
+    "azurerm_machine_learning_workspace_network_outbound_rule_private_endpoint":
+        ("Network", "Hub managed-network outbound rule"),
+    "azapi_resource_action": ("Network", "Managed network provisioning (AzAPI action)"),
+    "azurerm_ai_foundry": ("AI", "Foundry hub"),
+    "azurerm_ai_foundry_project": ("AI", "Foundry project"),
+    "azurerm_machine_learning_compute_cluster": ("AI", "Compute cluster"),
+    "azurerm_log_analytics_workspace": ("Monitoring", "Log Analytics workspace"),
+    "azurerm_application_insights": ("Monitoring", "Application Insights"),
+    "azurerm_monitor_diagnostic_setting": ("Monitoring", "Diagnostic setting"),
+    "azurerm_monitor_action_group": ("Monitoring", "Action group"),
+    "azurerm_monitor_metric_alert": ("Monitoring", "Metric alert"),
+    "azurerm_monitor_scheduled_query_rules_alert_v2": ("Monitoring", "Log search alert"),
+    "terraform_data": ("Release", "Replication gate (terraform_data)"),
+    "azurerm_traffic_manager_profile": ("Routing", "Traffic Manager profile"),
+    "azurerm_traffic_manager_external_endpoint": ("Routing", "External endpoint"),
+}
+OUTBOUND_RULES_API = "Microsoft.MachineLearningServices/workspaces/outboundRules@"
+EVENT_SUBSCRIPTIONS_API = "Microsoft.EventGrid/systemTopics/eventSubscriptions@"
 
 
-
-Where = Callable[["PlatformConfig", str], int]
-Detail = Callable[["PlatformConfig", str], str]
-
-
-@dataclass(frozen=True, slots=True)
-class Kind:
-    """One kind of resource in one kind of stack; ``count`` 0 means absent for that config/location."""
-
-    scope: str  # "shared" | "region" | "routing"
-    group: str  # the box it is drawn in
-    name: str
-    count: Where
-    detail: Detail = lambda cfg, loc: ""
-
-
-
-def shared_endpoints(cfg: PlatformConfig) -> list[str]:
-    """Private endpoints beside the shared resources (for CI runners and Terraform)."""
-    return ["registry", "training data (blob)"] + (["CMK key vault"] if cmk(cfg) else []) if private_network(cfg) else []
-
-
-def region_endpoints(cfg: PlatformConfig) -> list[str]:
-    """Private endpoints in each region's VNet: its own hub, vault and storage, and the shared resources."""
-    if not private_network(cfg):
-        return []
-    return (["hub", "hub key vault", "hub storage (blob)", "hub storage (file)", "registry", "training data (blob)"]
-            + (["CMK key vault"] if cmk(cfg) else [])
-            + (["training data (blob_secondary)"] if cfg.training_data_secondary_readable else []))
+def kind(res: Resource, scope: str) -> tuple[str, str]:
+    """(group, kind) of one resource; a few types are told apart by their body or their stack."""
+    t, b = res.type, res.body
+    if t == "azurerm_storage_account":
+        return ("Data", "Storage account (training data)") if scope == "shared" else \
+            ("Data and keys", "Storage account (hub default)")
+    if t == "azurerm_key_vault":
+        return ("Keys", "Key vault (customer-managed keys)") if scope == "shared" else ("Data and keys", "Key vault")
+    if t == "azurerm_monitor_activity_log_alert":
+        return ("Monitoring", "Service health alert" if b["criteria"]["category"] == "ServiceHealth"
+                else "Resource health alert")
+    if t == "azapi_resource":
+        api = b.get("type", "")
+        if api.startswith(OUTBOUND_RULES_API):
+            return "Network", "Hub managed-network outbound rule (AzAPI)"
+        if api.startswith(EVENT_SUBSCRIPTIONS_API):
+            return "Keys", "Key expiry alert subscription (AzAPI)"
+        return "Other", f"AzAPI resource ({api.split('@')[0]})"
+    return KINDS.get(t, ("Other", t))
 
 
-def _zr(cfg: PlatformConfig, loc: str) -> str:
-    return "zone redundant" if cfg.replica_zone_redundant(loc) else "no zone redundancy"
+def _names(rs: list[Resource]) -> str:
+    return ", ".join(r.name for r in rs)
 
 
-def _network_kinds(scope: str, endpoints: Callable[[PlatformConfig], list[str]]) -> tuple[Kind, ...]:
-    return (
-        Kind(scope, "Network", "Virtual network", lambda c, l: int(private_network(c)),
-             lambda c, l: c.address_spaces.get(l, "") if scope == "region" else ""),
-        Kind(scope, "Network", "Subnet and network security group", lambda c, l: int(private_network(c)),
-             lambda c, l: "private endpoints"),
-        Kind(scope, "Network", "Private endpoint", lambda c, l: len(endpoints(c)), lambda c, l: ", ".join(endpoints(c))),
-        Kind(scope, "Network", "Private DNS zone (linked to the VNet)", lambda c, l: len(PRIVATE_DNS_ZONES) * int(private_network(c))),
-        Kind(scope, "Network", "Private DNS A record (registry)",
-             lambda c, l: (1 + len(c.hub_regions) * (2 if c.registry.regional_endpoints else 1)) * int(private_network(c)),
-             lambda c, l: "login server and the data endpoint of every registry location"
-             + (" and its regional endpoint" if c.registry.regional_endpoints else "")
-             + ", from the endpoint's network interface"),
-    )
+def _registry(rs: list[Resource]) -> str:
+    b = rs[0].body
+    zr = "zone redundant" if b.get("zone_redundancy_enabled") else "no zone redundancy"
+    reps = [f"{g['location']} ({'zone redundant' if g.get('zone_redundancy_enabled') else 'no zone redundancy'})"
+            for g in b.get("georeplications", [])]
+    return (f"{b['sku']}, {zr}, untagged retention {b.get('retention_policy_in_days', 0)} d"
+            + (f"; geo-replicas: {', '.join(reps)}" if reps else ""))
 
 
-# The lead decides the exact resources (stacks/); this table describes them by kind, from the
-# config's switches, so the report never needs a synth. Checked against a synth of config/default.yaml
-# on 2026-11-22; keep it in step with stacks/.
-RESOURCE_KINDS: tuple[Kind, ...] = (
-    # shared: <workload>-<env>-shared, in the primary region
-    Kind("shared", "Governance", "Resource group", lambda c, l: 1),
-    Kind("shared", "Governance", "Management lock (CanNotDelete)", lambda c, l: 2 + int(cmk(c)),
-         lambda c, l: "registry, training data" + (", CMK key vault" if cmk(c) else "")),
-    Kind("shared", "Governance", "Role assignment", lambda c, l: 2 * int(cmk(c)), lambda c, l: "key vault crypto roles"),
-    Kind("shared", "Registry", "Container registry", lambda c, l: 1,
-         lambda c, l: f"{c.registry.sku.value}, {_zr(c, l)}, untagged retention {c.registry.untagged_retention_days} d"),
-    Kind("shared", "Registry", "Registry geo-replica", lambda c, l: len(c.secondary_regions),
-         lambda c, l: ", ".join(f"{r} ({_zr(c, r)})" for r in sorted(c.secondary_regions))),
-    Kind("shared", "Data", "Storage account (training data)", lambda c, l: 1,
-         lambda c, l: f"{spelled(c.training_data.redundancy.value)}, {c.training_data.size_tb:g} TB, "
-         f"soft delete {c.training_data.blob_soft_delete_days} d, versioning"
-         + (f", point-in-time restore {c.training_data.point_in_time_restore_days} d" if c.training_data.point_in_time_restore_days else "")),
-    Kind("shared", "Data", "Blob container", lambda c, l: 1,
-         lambda c, l: c.training_data.container_name
-         + (f", WORM {c.training_data.immutability_days} d" + (" (locked)" if c.training_data.immutability_locked else "")
-            if c.training_data.immutability_days else "")),
-    Kind("shared", "Keys", "Key vault (customer-managed keys)", lambda c, l: int(cmk(c))),
-    Kind("shared", "Keys", "Key vault key", lambda c, l: int(cmk(c)) + int(registry_cmk(c)),
-         lambda c, l: ("registry, " if registry_cmk(c) else "")
-         + f"training data; rotated every {c.encryption.key_rotation_days} d"),
-    Kind("shared", "Data", "Lifecycle policy", lambda c, l: 1,
-         lambda c, l: f"deletes blob versions after {c.training_data.version_retention_days} d"),
-    Kind("shared", "Keys", "User-assigned identity", lambda c, l: int(cmk(c)), lambda c, l: "reads the keys"),
-    Kind("shared", "Keys", "Event Grid system topic (key vault)", lambda c, l: int(cmk(c)),
-         lambda c, l: "key near expiry / expired events"),
-    Kind("shared", "Keys", "Key expiry alert subscription (AzAPI)", lambda c, l: int(cmk(c)),
-         lambda c, l: "Azure Monitor alert through the stack's action group"),
-    Kind("shared", "Keys", "RBAC propagation wait (time_sleep)", lambda c, l: int(cmk(c)),
-         lambda c, l: "keys are created once their role assignments can have taken effect"),
-    *_network_kinds("shared", shared_endpoints),
-    Kind("shared", "Monitoring", "Log Analytics workspace", lambda c, l: 1),
-    Kind("shared", "Monitoring", "Diagnostic setting", lambda c, l: 3 + int(cmk(c))),
-    Kind("shared", "Monitoring", "Action group", lambda c, l: 1),
-    Kind("shared", "Monitoring", "Resource health alert", lambda c, l: 2 + int(cmk(c)),
-         lambda c, l: "registry, training data" + (", CMK key vault" if cmk(c) else "")),
-    Kind("shared", "Monitoring", "Metric alert", lambda c, l: len(SHARED_METRIC_ALERTS), lambda c, l: ", ".join(SHARED_METRIC_ALERTS)),
-    Kind("shared", "Monitoring", "Log search alert", lambda c, l: len(SHARED_LOG_ALERTS), lambda c, l: ", ".join(SHARED_LOG_ALERTS)),
-    # region: <workload>-<env>-<region>, one per hub region
-    Kind("region", "Governance", "Resource group", lambda c, l: 1),
-    Kind("region", "Governance", "Role assignment", lambda c, l: 2 * (1 + len(c.clusters(l))) + 1 + 2 * int(cmk(c)),
-         lambda c, l: "AcrPull and Storage Blob Data Reader for the hub and each cluster identity; the hub approves its "
-         "managed network's endpoint to the training data" + ("; key vault crypto roles" if cmk(c) else "")),
-    Kind("region", "Governance", "Management lock (CanNotDelete)", lambda c, l: 3 + len(c.hub.projects),
-         lambda c, l: "hub, projects, key vault, storage"),
-    *_network_kinds("region", region_endpoints),
-    Kind("region", "Network", "Hub managed-network outbound rule", lambda c, l: 1, lambda c, l: "training data (blob)"),
-    Kind("region", "Network", "Hub managed-network outbound rule (AzAPI)", lambda c, l: int(c.training_data_secondary_readable),
-         lambda c, l: "training data (blob_secondary): azurerm 4.55 refuses that sub-resource"),
-    Kind("region", "Network", "Managed network provisioning (AzAPI action)", lambda c, l: 1,
-         lambda c, l: "before compute: azurerm needs the managed network active"),
-    Kind("region", "Data and keys", "Key vault", lambda c, l: 1, lambda c, l: "soft delete, purge protection"),
-    Kind("region", "Data and keys", "Storage account (hub default)", lambda c, l: 1,
-         lambda c, l: spelled(hub_storage_redundancy(l)) + ", never failed over"),
-    Kind("region", "Data and keys", "Key vault key", lambda c, l: int(cmk(c)) + int(hub_cmk(c)),
-         lambda c, l: "hub storage" + (", hub metadata (RSA-HSM 2048, the hub keeps its version)" if hub_cmk(c) else "")),
-    Kind("region", "Data and keys", "User-assigned identity", lambda c, l: int(cmk(c)), lambda c, l: "reads the key"),
-    Kind("region", "Data and keys", "Lifecycle policy", lambda c, l: 1, lambda c, l: "hub storage: deletes blob versions after 30 d"),
-    Kind("region", "Data and keys", "Event Grid system topic (key vault)", lambda c, l: int(cmk(c)),
-         lambda c, l: "key near expiry / expired events"),
-    Kind("region", "Data and keys", "Key expiry alert subscription (AzAPI)", lambda c, l: int(cmk(c)),
-         lambda c, l: "Azure Monitor alert through the stack's action group"),
-    Kind("region", "Data and keys", "RBAC propagation wait (time_sleep)", lambda c, l: 1 + int(cmk(c)),
-         lambda c, l: "the managed network's outbound rules wait for the hub's approver role"
-         + ("; the key is created once its role assignments can have taken effect" if cmk(c) else "")),
-    Kind("region", "AI", "Foundry hub", lambda c, l: 1,
-         lambda c, l: ("passive" if c.is_passive(l) else "active") + (", high business impact" if c.hub.high_business_impact else "")
-         + (", customer-managed key (Azure adds Cosmos DB, AI Search and storage in a managed resource group)"
-            if hub_cmk(c) else "")),
-    Kind("region", "AI", "Foundry project", lambda c, l: len(c.hub.projects), lambda c, l: ", ".join(c.hub.projects)),
-    Kind("region", "AI", "Compute cluster", lambda c, l: len(c.clusters(l)),
-         lambda c, l: ", ".join(f"{s.name} {s.vm_size} {s.min_nodes}-{s.max_nodes}" for s in c.clusters(l))),
-    Kind("region", "Monitoring", "Log Analytics workspace", lambda c, l: 1, lambda c, l: f"{c.monitoring.log_retention_days} d retention"),
-    Kind("region", "Monitoring", "Application Insights", lambda c, l: 1),
-    Kind("region", "Monitoring", "Diagnostic setting", lambda c, l: 4 + len(c.hub.projects),
-         lambda c, l: "hub, projects, key vault, storage account and its blob service"),
-    Kind("region", "Monitoring", "Action group", lambda c, l: 1),
-    Kind("region", "Monitoring", "Service health alert", lambda c, l: 1),
-    Kind("region", "Monitoring", "Resource health alert", lambda c, l: 2, lambda c, l: "hub, key vault"),
-    Kind("region", "Monitoring", "Metric alert",
-         lambda c, l: len(REGION_METRIC_ALERTS) + len(PROJECT_METRIC_ALERTS) * len(c.hub.projects),
-         lambda c, l: ", ".join(REGION_METRIC_ALERTS) + "; per project: " + ", ".join(PROJECT_METRIC_ALERTS)),
-    Kind("region", "Release", "Replication gate (terraform_data)",
-         lambda c, l: int(c.release_gate.enabled and l in c.secondary_regions), lambda c, l: c.release_gate.image or ""),
-    # routing: <workload>-<env>-routing, when the config has a routing section
-    Kind("routing", "Routing", "Resource group", lambda c, l: 1),
-    Kind("routing", "Routing", "Management lock (CanNotDelete)", lambda c, l: 1, lambda c, l: "profile"),
-    Kind("routing", "Routing", "Traffic Manager profile", lambda c, l: 1,
-         lambda c, l: f"Priority, {c.active_region} first, TTL {c.routing.ttl_seconds} s"),
-    Kind("routing", "Routing", "External endpoint", lambda c, l: len(c.hub_regions),
-         lambda c, l: ", ".join(f"{r}: {h}" for r, h in c.routing_hosts.items())),
-    Kind("routing", "Monitoring", "Action group", lambda c, l: 1),
-    Kind("routing", "Monitoring", "Metric alert", lambda c, l: len(c.hub_regions), lambda c, l: "endpoint down, per region"),
-)
+def _storage(rs: list[Resource]) -> str:
+    return ", ".join(f"{r.body['account_replication_type']}, {r.body.get('access_tier', 'Hot')} tier" for r in rs)
 
 
-def stacks(cfg: PlatformConfig) -> list[dict[str, Any]]:
-    """Every stack with its resources by kind and what it depends on, in deployment order."""
-    namer, primary = cfg.namer, cfg.regions.primary
-    out = [_stack(cfg, "shared", namer.stack("shared"), primary, "shared; home in the primary region", [], 1)]
-    for loc in cfg.hub_regions:
-        role = ("primary, " if loc == primary else "secondary, ") + ("passive" if cfg.is_passive(loc) else "active")
-        if loc == cfg.active_region and cfg.routing is not None:
-            role += ", served first"
-        deps = [namer.stack("shared")] + ([] if loc == primary else [namer.stack(primary)])
-        out.append(_stack(cfg, "region", namer.stack(loc), loc, role, deps, 2 if loc == primary else 3))
+def _endpoints(rs: list[Resource]) -> str:
+    return ", ".join(f"{r.name} ({'/'.join(r.body['private_service_connection']['subresource_names'])})" for r in rs)
+
+
+def _clusters(rs: list[Resource]) -> str:
+    return ", ".join(f"{r.body['name']} {r.body['vm_size']} {r.body['scale_settings']['min_node_count']}-"
+                     f"{r.body['scale_settings']['max_node_count']}"
+                     + (" low priority" if r.body.get("vm_priority") == "LowPriority" else "") for r in rs)
+
+
+def _keys(rs: list[Resource]) -> str:
+    return ", ".join(f"{r.body['name']} ({r.body['key_type']} {r.body.get('key_size', '')}".rstrip()
+                     + (f", rotated every {_days(r.body)} d" if _days(r.body) else "") + ")" for r in rs)
+
+
+def _days(body: dict[str, Any]) -> int | None:
+    """Days of a key's automatic rotation (ISO 8601 ``P365D``), None without one."""
+    after = body.get("rotation_policy", {}).get("automatic", {}).get("time_after_creation", "")
+    found = re.fullmatch(r"P(\d+)D", after)
+    return int(found.group(1)) if found else None
+
+
+def _profile(rs: list[Resource]) -> str:
+    b = rs[0].body
+    m = b.get("monitor_config", {})
+    return (f"{b['traffic_routing_method']}, TTL {b['dns_config']['ttl']} s, probe every {m.get('interval_in_seconds')} s "
+            f"({m.get('tolerated_number_of_failures')} failures tolerated)")
+
+
+def _external(rs: list[Resource]) -> str:
+    return ", ".join(f"{r.body['name']}: {r.body['target']} (priority {r.body['priority']})" for r in rs)
+
+
+def _workspace(rs: list[Resource]) -> str:
+    return ", ".join(f"{r.body['name']}, {r.body.get('retention_in_days', 30)} d retention" for r in rs)
+
+
+def _container(rs: list[Resource]) -> str:
+    return ", ".join(r.body["name"] for r in rs)
+
+
+def _immutability(rs: list[Resource]) -> str:
+    return ", ".join(f"{r.body.get('immutability_period_in_days')} d" + (" (locked)" if r.body.get("locked") else "")
+                     for r in rs)
+
+
+def _locks(rs: list[Resource]) -> str:
+    return f"{rs[0].body['lock_level']}: {_names(rs)}"
+
+
+def _vnet(rs: list[Resource]) -> str:
+    return ", ".join(", ".join(r.body.get("address_space", [])) for r in rs)
+
+
+def _dns_zones(rs: list[Resource]) -> str:
+    return ", ".join(r.body["name"] for r in rs)
+
+
+def _waits(rs: list[Resource]) -> str:
+    return ", ".join(f"{r.name} ({r.body.get('create_duration')})" for r in rs)
+
+
+DETAILS: dict[str, Callable[[list[Resource]], str]] = {
+    "Container registry": _registry,
+    "Storage account (training data)": _storage,
+    "Storage account (hub default)": _storage,
+    "Private endpoint": _endpoints,
+    "Compute cluster": _clusters,
+    "Key vault key": _keys,
+    "Traffic Manager profile": _profile,
+    "External endpoint": _external,
+    "Log Analytics workspace": _workspace,
+    "Blob container": _container,
+    "Immutability (WORM) policy": _immutability,
+    "Management lock": _locks,
+    "Virtual network": _vnet,
+    "Private DNS zone": _dns_zones,
+    "RBAC propagation wait (time_sleep)": _waits,
+}
+
+
+def scopes(cfg: PlatformConfig) -> dict[str, tuple[str, str]]:
+    """Stack name -> (scope, location), in the report's order: shared, each hub region, routing."""
+    namer = cfg.namer
+    out = {namer.stack("shared"): ("shared", cfg.regions.primary)}
+    out.update({namer.stack(loc): ("region", loc) for loc in cfg.hub_regions})
     if cfg.routing is not None:
-        out.append(_stack(cfg, "routing", namer.stack("routing"), "global", "failover routing; independent", [], None))
+        out[namer.stack("routing")] = ("routing", "global")
     return out
 
 
-def _stack(cfg: PlatformConfig, scope: str, name: str, loc: str, role: str, deps: list[str],
-           wave: int | None) -> dict[str, Any]:
-    resources = []
-    for k in RESOURCE_KINDS:
-        if k.scope != scope:
-            continue
-        n = k.count(cfg, loc)
-        if n:
-            resources.append({"kind": k.name, "group": k.group, "count": n, "detail": k.detail(cfg, loc)})
-    return {"name": name, "scope": scope, "location": loc, "role": role, "depends_on": deps,
-            "deploy_wave": wave, "resources": resources}
+def release_after(cfg: PlatformConfig) -> dict[str, list[str]]:
+    """The release policy's order (release.yml): a secondary region deploys after the primary and the replication gate."""
+    primary = cfg.namer.stack(cfg.regions.primary)
+    return {cfg.namer.stack(loc): [primary] for loc in cfg.secondary_regions}
+
+
+def stacks(cfg: PlatformConfig, out: Output) -> list[dict[str, Any]]:
+    """Every stack with its resources by kind, its Terraform dependencies and its release-policy order."""
+    found = scopes(cfg)
+    if set(found) != set(out.stacks):
+        raise ValueError(f"the synthesized stacks {sorted(out.stacks)} are not the config's {sorted(found)}")
+    after = release_after(cfg)
+    rows = []
+    for name, (scope, loc) in found.items():
+        if scope == "shared":
+            role = "shared; home in the primary region"
+        elif scope == "routing":
+            role = "failover routing"
+        else:
+            role = ("primary, " if loc == cfg.regions.primary else "secondary, ") + \
+                ("passive" if cfg.is_passive(loc) else "active")
+            if loc == cfg.active_region and cfg.routing is not None:
+                role += ", served first"
+        groups: dict[tuple[str, str], list[Resource]] = {}
+        for res in out.resources(name):
+            groups.setdefault(kind(res, scope), []).append(res)
+        resources = [{"kind": k, "group": g, "type": rs[0].type, "count": len(rs),
+                      "detail": DETAILS.get(k, _names)(rs), "addresses": [r.address for r in rs]}
+                     for (g, k), rs in sorted(groups.items(), key=lambda item: (_GROUP_ORDER.get(item[0][0], 99), item[0][1]))]
+        rows.append({"name": name, "scope": scope, "location": loc, "role": role,
+                     "depends_on": out.dependencies.get(name, []), "deploy_after": after.get(name, []),
+                     "resources": resources})
+    return rows
+
+
+_GROUP_ORDER = {g: i for i, g in enumerate(("Governance", "Registry", "Data", "Data and keys", "Keys", "Network", "AI",
+                                            "Monitoring", "Release", "Routing", "Other"))}
 
 
 def deployment_order(all_stacks: list[dict[str, Any]]) -> dict[str, Any]:
-    waves: dict[int, list[str]] = {}
+    """Terraform's waves (from manifest.json) and the release policy's sequence, told apart."""
+    deps = {s["name"]: set(s["depends_on"]) for s in all_stacks}
+    waves: list[list[str]] = []
+    done: set[str] = set()
+    while len(done) < len(deps):
+        wave = [n for n in deps if n not in done and deps[n] <= done]
+        if not wave:
+            raise ValueError(f"the stacks' dependencies form a cycle: {sorted(set(deps) - done)}")
+        waves.append(wave)
+        done.update(wave)
+    released: dict[int, list[str]] = {}
+    independent = []
     for s in all_stacks:
-        if s["deploy_wave"] is not None:
-            waves.setdefault(s["deploy_wave"], []).append(s["name"])
+        if s["scope"] == "routing":
+            independent.append(s["name"])
+        else:
+            released.setdefault(0 if s["scope"] == "shared" else 2 if s["deploy_after"] else 1, []).append(s["name"])
     return {
-        "sequence": [waves[w] for w in sorted(waves)],
-        "independent": [s["name"] for s in all_stacks if s["deploy_wave"] is None],
-        "rule": "shared first (regions read its outputs from state), then the primary region, then the secondaries "
-                "(in parallel); routing needs no other stack's state",
+        "terraform_waves": waves,
+        "terraform_dependencies": {s["name"]: s["depends_on"] for s in all_stacks},
+        "sequence": [released[w] for w in sorted(released)],
+        "independent": independent,
+        "rule": "Terraform needs only what manifest.json records: each region stack reads the shared stack's outputs "
+                "from its state, so shared goes first; nothing else depends on another stack. Deploying the primary "
+                "region before the secondaries is the release policy (.github/workflows/release.yml: deploy-primary, "
+                "push, the replication gate, then deploy-secondary), not a Terraform dependency; routing needs no "
+                "other stack's state",
     }
-
