@@ -36,7 +36,7 @@ def build(cfg: PlatformConfig, prices_doc: dict[str, Any] | None = None, output:
     out = output if output is not None else synthesize(cfg)
     book = PriceBook(doc, cfg.report.price_overrides)
     all_stacks = stacks(cfg, out)
-    avail = availability(cfg)
+    avail = availability(cfg, out.built)
     comp = comparisons(cfg, book)
     cost_section, unpriced = cost(cfg, book, out)
     cost_section["prices"] = book.table()  # comparisons may have used more keys
@@ -49,6 +49,9 @@ def build(cfg: PlatformConfig, prices_doc: dict[str, Any] | None = None, output:
         warnings.append({"code": "unclassified-resource", "path": address,
                          "message": f"{address} is neither priced nor known to be free: classify its type in "
                                     "app/report/charges.py (NOT_CHARGED) or price it in app/report/cost.py"})
+    tvr = avail["targets_vs_rto"]
+    if tvr["conflict"]:
+        warnings.append({"code": "rto-exceeds-downtime-budget", "path": "targets.rto_minutes", "message": tvr["statement"]})
     if not avail["meets_target"]["upper_bound"]:
         warnings.append({"code": "below-target", "path": "targets.availability_percent",
                          "message": f"even the upper bound ({avail['composite_upper_bound_percent']:.4f}%) is below the target "
@@ -69,7 +72,7 @@ def build(cfg: PlatformConfig, prices_doc: dict[str, Any] | None = None, output:
         "deployment_order": deployment_order(all_stacks),
         "diagram": mermaid(all_stacks),
         "availability": avail,
-        "rpo_rto": rpo_rto(cfg),
+        "rpo_rto": rpo_rto(cfg, out.built, avail),
         "durability": durability(cfg),
         "cost": cost_section,
         "comparisons": comp,

@@ -12,9 +12,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.report.common import MINUTES_PER_MONTH, rounded, spelled
+from app.report.common import MINUTES_PER_MONTH, registry_cmk, rounded
 
 if TYPE_CHECKING:  # pragma: no cover
+    from app.built import Built
     from app.config import PlatformConfig
 
 SLA_CHECKED = "2026-11-22"
@@ -55,8 +56,7 @@ SLAS: dict[str, Sla] = {
         "Microsoft's Storage SLA text: 99.99% for RA-GRS reads when failed reads are retried on the secondary"),
     "cmk_key_vault": Sla(
         "Key Vault (shared, customer-managed keys)", 99.99, SLA_DOC,
-        "as Key Vault above; with customer-managed keys the registry, the training data and the hubs' storage stop "
-        "serving when the key cannot be read"),
+        "as Key Vault above; what its keys encrypt stops serving when a key cannot be read"),
     "traffic_manager": Sla(
         "Traffic Manager", 99.99, SLA_DOC,
         "every reference found lists 99.99% (DNS answers); Microsoft's reliability guide defers to the SLA document"),
@@ -93,17 +93,22 @@ def composite(region_chains: dict[str, list[float]], global_chain: list[float], 
 
 
 
-def availability(cfg: PlatformConfig) -> dict[str, Any]:
+def availability(cfg: PlatformConfig, built: Built) -> dict[str, Any]:
+    """SLA figures of the design and of each path (:mod:`app.report.paths`), from the config and what the stacks build."""
+    from app.report.paths import ASSUMPTIONS, budget, by_path, read_sla
+
     region_keys = ["machine_learning", "key_vault", "storage_write", "container_registry"]
     if cfg.network.private:
         region_keys.append("private_link")
-    data_key = "storage_ra_read" if cfg.training_data.redundancy.value.startswith("RA") else "storage_read"
+    data_sla = read_sla(built)
+    data_key = data_sla["key"]
     global_keys = ([data_key] + (["cmk_key_vault"] if cfg.encryption.customer_managed_keys else [])
                    + (["traffic_manager"] if cfg.routing is not None else []))
     role = {"machine_learning": "Foundry hub", "key_vault": "hub key vault", "storage_write": "hub default storage",
             "container_registry": "registry replica in the region", "private_link": "private endpoints",
             "storage_read": "training data", "storage_ra_read": "training data", "traffic_manager": "failover routing",
-            "cmk_key_vault": "keys of the registry, the training data and the hub storage"}
+            "cmk_key_vault": "key of the training data" + (" and the registry" if registry_cmk(cfg) else "")
+                             + "; the hubs' keys live in each region's own vault"}
     components = [{"key": k, "service": SLAS[k].service, "role": role[k], "scope": "each region", "percent": SLAS[k].percent,
                    "source": SLAS[k].source, "basis": SLAS[k].basis} for k in region_keys]
     components += [{"key": k, "service": SLAS[k].service, "role": role[k], "scope": "global", "percent": SLAS[k].percent,
@@ -111,10 +116,11 @@ def availability(cfg: PlatformConfig) -> dict[str, Any]:
     ingress = cfg.routing.ingress_sla_percent if cfg.routing is not None else None
     if ingress is not None:
         components.append({
-            "key": "ingress", "service": "Inference ingress (yours: an external dependency)",
-            "role": "serves each region's scoring endpoint and the public health path Traffic Manager probes",
+            "key": "ingress", "service": "Scoring ingress and endpoints (yours: external to these stacks)",
+            "role": "each region's scoring endpoint, its ingress, and the public health path Traffic Manager probes",
             "scope": "each region, inference only", "percent": ingress, "source": "routing.ingress_sla_percent",
-            "basis": "assumed, not built by these stacks; the default is Azure Application Gateway v2's SLA"})
+            "basis": "assumed, not built by these stacks; set routing.ingress_sla_percent to your chain's SLA (the "
+                     "default, 99.95%, is Azure Application Gateway v2's)"})
     components += [{"key": k, "service": SLAS[k].service, "role": "monitoring, not in the request path",
                     "scope": "excluded", "percent": SLAS[k].percent, "source": SLAS[k].source, "basis": SLAS[k].basis}
                    for k in ("log_analytics", "application_insights")]
@@ -126,22 +132,17 @@ def availability(cfg: PlatformConfig) -> dict[str, Any]:
     def downtime(p: float) -> float:
         return rounded((1 - p / 100) * MINUTES_PER_MONTH, 1)
 
-    # The same formula per path: serving needs routing but not the training data; training the reverse.
-    paths = []
-    for name, keys in (("inference (serving)", [k for k in global_keys if k in ("traffic_manager", "cmk_key_vault")]),
-                       ("training", [k for k in global_keys if k != "traffic_manager"])):
-        serving = name.startswith("inference") and ingress is not None
-        path_chains = {loc: chain + [ingress] for loc, chain in chains.items()} if serving else chains
-        f = composite(path_chains, [SLAS[k].percent for k in keys], cfg.regions.primary)
-        paths.append({"path": name, "global_components": [SLAS[k].service for k in keys],
-                      "external_dependencies": ["inference ingress"] if serving else [],
-                      "single_region_percent": rounded(f["single_region"]), "upper_bound_percent": rounded(f["upper_bound"]),
-                      "meets_target": {"single_region": f["single_region"] >= target, "upper_bound": f["upper_bound"] >= target}})
+    paths = by_path(cfg, built, region_keys, global_keys, ingress)
 
     notes = [
-        "The parallel formula assumes a secondary takes over the instant the primary fails. Active-passive failover "
-        "takes time (detection, promotion, scale-out from zero nodes) and hub metadata is not replicated, so the real "
-        "figure lies between the single-region figure and the upper bound.",
+        ("The parallel formula assumes a secondary takes over the instant the primary fails. Active-passive failover "
+         "takes time (detection, promotion, scale-out from zero nodes) and hub metadata is not replicated, so the real "
+         "figure lies between the single-region figure and the upper bound." if cfg.regions.mode.value == "active-passive"
+         else "The parallel formula assumes a secondary takes over the instant the primary fails. In active-active mode "
+              "every region already runs its clusters' minimum, so serving fails over by routing alone (detection and "
+              "DNS TTL); hub metadata is still per region, and training still depends on where its data is readable."),
+        "Per path (below), the upper bound counts the regions in parallel only where the path can continue in another "
+        "region: training on data the secondary cannot read waits for an account failover.",
         "Regions are treated as failing independently; a shared dependency (Microsoft Entra ID, a global outage, a "
         "bad deployment applied everywhere) breaks that assumption.",
         f"The global factors are in series with everything: {', '.join(SLAS[k].service for k in global_keys)}. "
@@ -149,12 +150,11 @@ def availability(cfg: PlatformConfig) -> dict[str, Any]:
         "SLAs are financially backed minimums, not measurements; monitoring is left out because it is not in the path "
         "of a training job or an inference call.",
     ]
-    if data_key == "storage_read":
-        notes.append(f"Training data on {spelled(cfg.training_data.redundancy.value)} has no read access to the "
-                     "secondary, so its 99.9% applies; RA-GRS/RA-GZRS give 99.99% for reads that retry on the secondary endpoint.")
-    else:
-        notes.append("The 99.99% read figure holds only if jobs retry failed reads on the account's -secondary endpoint; "
-                     "writes stay at 99.9%.")
+    notes.append(data_sla["reason"][0].upper() + data_sla["reason"][1:] + "."
+                 + (" Reads count only when jobs retry failed reads on the account's -secondary endpoint; writes stay "
+                    "at 99.9%." if data_sla["counts_read_access"] else ""))
+    month_budget = budget(target)
+    rto_target = cfg.targets.rto_minutes
     return {
         "target_percent": target,
         "sla_checked": SLA_CHECKED,
@@ -177,6 +177,19 @@ def availability(cfg: PlatformConfig) -> dict[str, Any]:
                                        "upper_bound": downtime(figures["upper_bound"])},
         "limiting_component": SLAS[limiting].service,
         "by_path": paths,
+        "training_data_read_sla": {"percent": SLAS[data_key].percent, **data_sla},
+        "expected_assumptions": ASSUMPTIONS,
+        "targets_vs_rto": {
+            "downtime_budget_minutes_per_month": round(month_budget, 1),
+            "rto_target_minutes": rto_target,
+            "budget_months_per_failover_at_rto_target": round(rto_target / month_budget, 2),
+            "conflict": rto_target > month_budget,
+            "statement": (f"The targets conflict: {target}% allows {month_budget:.1f} min down a month, and one failover at "
+                          f"the {rto_target}-min RTO target spends {rto_target / month_budget:.1f} months of that budget."
+                          if rto_target > month_budget else
+                          f"One failover at the {rto_target}-min RTO target fits in the {month_budget:.1f} min a month "
+                          f"that {target}% allows."),
+        },
         "notes": notes,
     }
 

@@ -65,15 +65,27 @@ def blocks(rep: dict[str, Any]) -> list[Block]:
     out.append(("table", ["figure", "availability", "downtime per month", f"meets {a['target_percent']}%"], [
         ["target", f"{a['target_percent']}%", f"{dm['target']} min", ""],
         ["single region, no failover", _pct(a["single_region_percent"]), f"{dm['single_region']} min", _yn(a["meets_target"]["single_region"])],
-        ["active-passive, upper bound", _pct(a["composite_upper_bound_percent"]), f"{dm['upper_bound']} min", _yn(a["meets_target"]["upper_bound"])],
+        ["regions in parallel, instant failover (upper bound)", _pct(a["composite_upper_bound_percent"]), f"{dm['upper_bound']} min", _yn(a["meets_target"]["upper_bound"])],
     ]))
-    out.append(("p", "The same formula for each path alone (inference does not read the training data; training does not "
-                     "go through Traffic Manager):"))
-    out.append(("table", ["path", "global components", "single region", "upper bound", f"meets {a['target_percent']}%"],
-                [[p["path"], ", ".join(p["global_components"]) or "none", _pct(p["single_region_percent"]),
-                  _pct(p["upper_bound_percent"]),
+    out.append(("p", "Each path alone (inference does not read the training data; training does not go through Traffic "
+                     "Manager). The upper bound counts the regions in parallel only where the path can continue in another "
+                     "region:"))
+    out.append(("table", ["path", "global components", "single region", "upper bound", f"meets {a['target_percent']}%",
+                          "upper bound because", "RTO", "expected (assumptions below)"],
+                [[p["path"], ", ".join(p["global_components"] + p["external_dependencies"]) or "none",
+                  _pct(p["single_region_percent"]), _pct(p["upper_bound_percent"]),
                   "with failover" if p["meets_target"]["upper_bound"] and not p["meets_target"]["single_region"]
-                  else _yn(p["meets_target"]["upper_bound"])] for p in a["by_path"]]))
+                  else _yn(p["meets_target"]["upper_bound"]), p["upper_bound_basis"],
+                  (f"{p['rto_minutes']:g} min: " + "; ".join(p["rto_parts"])) if p["rto_minutes"] is not None
+                  else "unknown: " + p["reason"],
+                  f"{p['expected']['percent']:.4f}% ({p['expected']['downtime_minutes_per_year']:g} min a year)"]
+                 for p in a["by_path"]]))
+    tvr = a["targets_vs_rto"]
+    out.append(("p", tvr["statement"] + " Per path: " + "; ".join(f"{p['path']}: {p['target_vs_rto']}" for p in a["by_path"])
+                + "."))
+    out.append(("p", "Expected availability counts regional outages of the primary region only, with these assumptions "
+                     "(not Microsoft's figures): " + "; ".join(f"{x['unit']}: {x['value']:g} ({x['basis']})"
+                                                              for x in a["expected_assumptions"].values()) + "."))
     out.append(("ul", a["notes"]))
 
     out.append(("h", 2, "RPO, RTO and durability"))

@@ -14,6 +14,7 @@ from app.regions import region
 from app.report.common import DURABILITY_NINES, hub_storage_redundancy, spelled
 
 if TYPE_CHECKING:  # pragma: no cover
+    from app.built import Built
     from app.config import PlatformConfig
 
 def failover_detection_seconds(cfg: PlatformConfig) -> int | None:
@@ -24,17 +25,16 @@ def failover_detection_seconds(cfg: PlatformConfig) -> int | None:
     return p.interval_seconds * (p.tolerated_failures + 1) + cfg.routing.ttl_seconds
 
 
-def rpo_rto(cfg: PlatformConfig) -> list[dict[str, Any]]:
-    from app.failure_modes import training_data_outage
+def rpo_rto(cfg: PlatformConfig, built: Built, avail: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each data path's mechanism, RPO and RTO; the training data's outage read from what the stacks build."""
+    from app.report.paths import data_outage
 
     td, t = cfg.training_data, cfg.targets
     red = cfg.training_data_replication
     pair = region(cfg.regions.primary).pair
     detect = failover_detection_seconds(cfg)
-    # what the stacks build for this config: the blob_secondary endpoints and outbound rules exist with RA-GRS/RA-GZRS
-    outage = training_data_outage(red, cfg.regions.primary, worm=bool(td.immutability_days),
-                                  secondary_reachable=cfg.training_data_secondary_readable,
-                                  cmk=cfg.encryption.customer_managed_keys)
+    outage = data_outage(cfg, built)
+    serving = next(p for p in avail["by_path"] if p["path"].startswith("inference"))
     paths = [
         {
             "path": "training data",
@@ -84,14 +84,14 @@ def rpo_rto(cfg: PlatformConfig) -> list[dict[str, Any]]:
             "mechanism": ("Traffic Manager, Priority routing, " + cfg.active_region + " first") if cfg.routing else "none configured",
             "rpo": "not applicable (no data)",
             "rpo_minutes_typical": None,
-            "rto": (f"about {detect} s until clients resolve the next region (probe every {cfg.routing.probe.interval_seconds} s, "
-                    f"{cfg.routing.probe.tolerated_failures} tolerated failures, TTL {cfg.routing.ttl_seconds} s)"
-                    if cfg.routing else "a manual DNS or client change"),
+            "rto": (f"about {serving['rto_minutes']} min: " + "; ".join(serving["rto_parts"])
+                    if serving["rto_minutes"] is not None else serving["reason"]),
             "rto_seconds": detect,
+            "rto_minutes": serving["rto_minutes"],
             "target_rto_minutes": t.rto_minutes,
-            "meets_rto_target": detect is not None and detect <= t.rto_minutes * 60,
-            "notes": "Assumes the secondary's inference endpoint is deployed and warm; scaling a passive region's "
-                     "compute out from zero adds minutes, and needs the quota to be there.",
+            "meets_rto_target": serving["meets_rto_target"],
+            "notes": "Assumes your scoring endpoint in the next region is deployed; scaling out needs the quota to be "
+                     "there (quota is permission, not reserved capacity).",
         },
     ]
     return paths
