@@ -169,6 +169,11 @@ def availability(cfg: PlatformConfig, built: Built) -> dict[str, Any]:
         "regions": [{"region": loc, "role": "passive" if cfg.is_passive(loc) else "active",
                      "percent": rounded(figures["per_region"][loc])} for loc in cfg.hub_regions],
         "parallel_regions_percent": rounded(figures["parallel_regions"]),
+        # with 3+ regions the percentage rounds to 100: the downtime keeps its significant digits
+        # (computed as the product of the regions' unavailabilities, which float keeps where 1 - it rounds to 1)
+        "parallel_regions_unavailability_percent": float(f"{100 * math.prod(1 - v / 100 for v in figures['per_region'].values()):.3g}"),
+        "parallel_regions_downtime_seconds_per_month": float(
+            f"{math.prod(1 - v / 100 for v in figures['per_region'].values()) * MINUTES_PER_MONTH * 60:.3g}"),
         "global_percent": rounded(figures["global"]),
         "single_region_percent": rounded(figures["single_region"]),
         "composite_upper_bound_percent": rounded(figures["upper_bound"]),

@@ -275,6 +275,8 @@ def cost(cfg: PlatformConfig, book: PriceBook, out: Output) -> tuple[dict[str, A
         "currency": book.meta["currency"],
         "price_region": book.meta["region"],
         "prices_checked": book.meta["checked"],
+        # hub regions whose lines use the book's region prices (the book holds one region's)
+        "regions_priced_at_book_region": [loc for loc in cfg.hub_regions if loc != book.meta["region"]],
         "hours_per_month": HOURS_PER_MONTH,
         "lines": [line.as_dict(book) for line in lines],
         "by_region": by_region,

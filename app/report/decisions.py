@@ -30,6 +30,14 @@ def decisions(cfg: PlatformConfig, comp: dict[str, Any], avail: dict[str, Any], 
     def add(topic: str, choice: str, tradeoff: str, details: list[dict[str, Any]] | None = None) -> None:
         out.append({"topic": topic, "choice": choice, "tradeoff": tradeoff, **({"details": details} if details else {})})
 
+    clusters = {loc: built_output.built.region_stacks[loc].clusters for loc in cfg.hub_regions
+                if loc in built_output.built.region_stacks}
+    running = {loc: {n: low for n, (low, _) in cs.items() if low} for loc, cs in clusters.items()}
+    cold = [loc for loc in secs if not running.get(loc)]
+
+    def nodes_text(locs: list[str]) -> str:
+        return "; ".join(f"{loc} " + ", ".join(f"{n} {k}" for n, k in sorted(running[loc].items())) for loc in locs)
+
     if cfg.regions.mode.value == "active-passive":
         warm = mode["per_warm_node"][0] if mode["per_warm_node"] else None
         cost_txt = (f"keeping the primary's minimum warm there would cost {money(mode['delta_usd'])}/month more"
@@ -39,14 +47,23 @@ def decisions(cfg: PlatformConfig, comp: dict[str, Any], avail: dict[str, Any], 
                        if warm else ""))
         add("Regions: active-passive",
             f"{primary} runs the work; {', '.join(secs)} {'keep' if len(secs) > 1 else 'keeps'} identical hubs and "
-            "clusters at 0 nodes.",
+            "clusters at 0 nodes (the config allows no running node in a passive region).",
             f"Compute in the passive regions costs nothing while idle ({cost_txt}). The price is a slower failover: jobs in flight are "
             f"lost, the secondary scales out from zero, and the availability figure sits between "
             f"{avail['single_region_percent']:.4f}% (no failover) and {avail['composite_upper_bound_percent']:.4f}% (instant failover).")
     else:
-        add("Regions: active-active", f"Every hub region ({', '.join(cfg.hub_regions)}) keeps nodes running.",
-            f"Failover is a routing change rather than a scale-out, for {money(mode['delta_usd'])}/month of compute in the "
-            "secondaries; hub metadata is still per region, so work is not shared between them.")
+        if not cold:
+            add("Regions: active-active", f"Every hub region ({', '.join(cfg.hub_regions)}) keeps nodes running: "
+                + nodes_text([loc for loc in cfg.hub_regions if running.get(loc)]) + ".",
+                f"Failover is a routing change rather than a scale-out, for {money(mode['delta_usd'])}/month of compute "
+                "in the secondaries; hub metadata is still per region, so work is not shared between them.")
+        else:
+            add("Regions: active-active", f"Every hub region ({', '.join(cfg.hub_regions)}) is active, but "
+                f"{', '.join(cold)} {'keep' if len(cold) > 1 else 'keeps'} 0 nodes (min_nodes 0): nothing runs there "
+                "while idle.",
+                "Active-active costs no more than active-passive while idle, and failover to "
+                f"{', '.join(cold)} still waits for a scale-out from zero (see the inference RTO); set min_nodes above 0 "
+                "there to make failover a routing change. Hub metadata is still per region.")
     rpo_ok = t.rpo_minutes >= 15
     gzrs, ra = storage[spelled("GZRS")], storage[spelled("RAGRS")]
     zone_txt = (f"GZRS would add zone redundancy inside {primary} (a zone loss then needs no failover) for "
@@ -82,9 +99,10 @@ def decisions(cfg: PlatformConfig, comp: dict[str, Any], avail: dict[str, Any], 
             "Cheaper and simpler, but every data-plane endpoint is exposed to the internet (still Azure AD only): "
             "not for production.")
     if cfg.encryption.customer_managed_keys:
-        add("Encryption: customer-managed keys", "Training data" + (", registry" if registry_cmk(cfg) else "")
-            + " and each hub's storage encrypted with keys in a "
-            f"key vault, rotated every {cfg.encryption.key_rotation_days} days"
+        add("Encryption: customer-managed keys", "Training data" + (" and registry" if registry_cmk(cfg) else "")
+            + " encrypted with keys in the shared vault in the primary region, each hub's storage"
+            + (" and metadata" if hub_cmk(cfg) else "") + " with keys in its own region's vault; rotated every "
+            f"{cfg.encryption.key_rotation_days} days"
             + ("." if registry_cmk(cfg) else "; the registry keeps Microsoft-managed keys (its encryption is "
                "chosen at creation: encryption.registry_customer_managed_key)."),
             "You control (and can revoke) the key, which some auditors require; a deleted or disabled key makes the data "

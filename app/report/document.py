@@ -8,6 +8,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from app.report.common import money
@@ -15,8 +16,26 @@ from app.report.common import money
 Block = tuple  # ("h", level, text) | ("p", text) | ("ul", [text]) | ("table", headers, rows) | ("mermaid", src)
 
 
-def _pct(x: float) -> str:
-    return f"{x:.4f}%"
+def _pct(x: float, gap: float | None = None) -> str:
+    """A percentage with enough decimals to show its unavailability ``gap`` (default 100 - x): 99.5608%, 99.9999967%.
+
+    Below what the decimals can show (eight regions in parallel), the gap is written out: ``100% - 1.1e-18%``.
+    """
+    gap = 100 - x if gap is None else gap
+    if gap <= 0:
+        return "100%"
+    if gap < 1e-10:
+        return f"100% - {gap:.1e}%"
+    return f"{100 - gap:.{max(4, min(12, 1 - math.floor(math.log10(gap))))}f}%"
+
+
+def _seconds(s: float) -> str:
+    """A downtime: minutes when there are some, else seconds, else seconds in powers of ten."""
+    if s >= 60:
+        return f"{s / 60:.1f} min"
+    if s >= 1:
+        return f"{s:.1f} s"
+    return f"{s:.2g} s" if s >= 0.001 else f"{s:.1e} s"
 
 
 def _yn(b: bool) -> str:
@@ -58,9 +77,16 @@ def blocks(rep: dict[str, Any]) -> list[Block]:
     f = a["formula"]
     out.append(("p", "Serial within a region, parallel across regions, then in series with the global components:"))
     out.append(("code", "\n".join([f["region"], f["regions"], f["global"], f["upper_bound"], f["single_region"]])))
-    rows = [[r["region"], r["role"], _pct(r["percent"])] for r in a["regions"]]
-    rows += [["any region (parallel)", "", _pct(a["parallel_regions_percent"])], ["global components", "", _pct(a["global_percent"])]]
-    out.append(("table", ["", "role", "availability"], rows))
+    month = 730 * 3600  # seconds in Azure's billing month
+
+    def down(pct: float) -> str:
+        return _seconds((1 - pct / 100) * month)
+
+    rows = [[r["region"], r["role"], _pct(r["percent"]), down(r["percent"])] for r in a["regions"]]
+    rows += [["any region (parallel)", "", _pct(a["parallel_regions_percent"], a["parallel_regions_unavailability_percent"]),
+              _seconds(a["parallel_regions_downtime_seconds_per_month"])],
+             ["global components", "", _pct(a["global_percent"]), down(a["global_percent"])]]
+    out.append(("table", ["", "role", "availability", "downtime per month"], rows))
     dm = a["downtime_minutes_per_month"]
     out.append(("table", ["figure", "availability", "downtime per month", f"meets {a['target_percent']}%"], [
         ["target", f"{a['target_percent']}%", f"{dm['target']} min", ""],
@@ -98,7 +124,10 @@ def blocks(rep: dict[str, Any]) -> list[Block]:
 
     out.append(("h", 2, "Monthly cost estimate"))
     out.append(("p", f"{c['currency']}, pay-as-you-go retail prices for {c['price_region']} from `app/prices.yaml` (checked "
-                     f"{c['prices_checked']}), applied to every region (regional prices differ by a few percent), "
+                     f"{c['prices_checked']}), applied to every region"
+                     + (f" (the book holds {c['price_region']} prices only: {', '.join(c['regions_priced_at_book_region'])} "
+                        "may be priced differently, which is not estimated here)" if c["regions_priced_at_book_region"] else "")
+                     + ", "
                      f"{c['hours_per_month']} hours a month. Lines marked * rest on an estimated price or usage assumption; "
                      "override any figure with `report.price_overrides`."))
     out.append(("table", ["component", "stack", "region", "per month", "how"],
