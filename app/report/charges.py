@@ -3,8 +3,8 @@
 Example::
 
     >>> groups = not_charged(out, priced={"fraud-prod-shared:azurerm_container_registry.registry", ...})
-    >>> groups["not_charged"][0]["type"], groups["unclassified"]
-    ('azapi_resource_action', [])
+    >>> [g["type"] for g in groups["not_charged"]][:2], groups["unclassified"]
+    (['azapi_resource:Microsoft.EventGrid/systemTopics/eventSubscriptions', 'azapi_resource_action'], [])
 
 Every address of the synthesized output is either in a cost line's ``resources`` or
 here; an address that is neither lands in ``unclassified`` (the report warns, and a test

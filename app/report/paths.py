@@ -2,9 +2,9 @@
 
 Example::
 
-    >>> inference, training = by_path(cfg, out.built, sla_figures)
+    >>> inference, training = availability(cfg, synthesize(cfg).built)["by_path"]
     >>> training["rto_minutes"], training["readable_in_secondary_during_outage"]
-    (60, False)                                   # GRS: the secondary waits for an account failover
+    (70, False)          # GRS: an account failover (about an hour), then a cluster starts from 0 nodes
 
 Each path gets its SLA bounds (one region alone; the regions in parallel where the path
 can really continue in another region), its recovery time with the parts it adds up

@@ -4,7 +4,7 @@ Example::
 
     >>> out = synthesize(load_config("config/default.yaml"))     # in a temporary directory, removed after
     >>> out.addresses()[0]
-    'fraud-prod-shared:azapi_resource.key_expiry_subscription'
+    'fraud-prod-eastus:azapi_resource.key_expiry_subscription'
     >>> out.dependencies["fraud-prod-westus"]
     ['fraud-prod-shared']
 
