@@ -46,7 +46,7 @@ cli: $(VENV)/.runtime node_modules/.installed
 
 # The app's own bytecode, written once per change of its sources: where PYTHONDONTWRITEBYTECODE is
 # set (as on this project's machines), Python would otherwise recompile ~40 modules on every synth (~0.25 s).
-SOURCES := $(wildcard app/*.py stacks/*.py constructs/foundry_constructs/*.py)
+SOURCES := $(wildcard app/*.py app/report/*.py stacks/*.py constructs/foundry_constructs/*.py)
 $(VENV)/.bytecode: $(VENV)/.runtime $(SOURCES)
 	$(PY) -m compileall -q $(SOURCES)
 	touch $@

@@ -167,9 +167,11 @@ def test_the_report_lists_the_managed_resources_unpriced_with_the_reason(default
     assert "Cosmos DB" in decision["tradeoff"] and "only when a hub is created" in decision["tradeoff"]
     md = report.render(rep, "markdown")
     assert "Billed but not priced here" in md and "azureml-rg-hub-fraud-prod-eus_<GUID>" in md
-    # two keys a region now rotate: the key vault line counts them
+    # two keys a region now rotate, in the region's own vault: its key vault line counts them
+    hub_vaults = [ln for ln in rep["cost"]["lines"] if ln["component"] == "Hub key vault"]
+    assert ["2 keys" in ln["formula"] for ln in hub_vaults] == [True, True]  # hub storage + hub metadata
     kv = next(ln for ln in rep["cost"]["lines"] if ln["component"] == "Key vault for customer-managed keys")
-    assert "5 keys" in kv["formula"]  # training data + 2 hub storage + 2 hub metadata
+    assert "1 key " in kv["formula"]  # the training data's (the registry keeps Microsoft's key by default)
 
 
 def test_off_the_report_has_nothing_unpriced_and_says_why():

@@ -1,0 +1,67 @@
+"""Units, spellings and config predicates every part of the report shares.
+
+Example::
+
+    >>> from app.report.common import money, spelled
+    >>> money(1234.5), spelled("RAGZRS")
+    ('$1,234.50', 'RA-GZRS')
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; importing the model loads pydantic
+    from app.config import PlatformConfig
+
+HOURS_PER_MONTH = 730  # Azure's billing month
+DAYS_PER_MONTH = HOURS_PER_MONTH / 24
+MINUTES_PER_MONTH = HOURS_PER_MONTH * 60
+GB_PER_TB = 1024  # Azure storage bills binary gigabytes
+
+DURABILITY_NINES = {"LRS": 11, "ZRS": 12, "GRS": 16, "RAGRS": 16, "GZRS": 16, "RAGZRS": 16}
+REDUNDANCIES = ("LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS")
+SPELLED = {"RAGRS": "RA-GRS", "RAGZRS": "RA-GZRS"}
+ACR_INCLUDED_GB = {"Basic": 10, "Standard": 100, "Premium": 500}
+
+
+def spelled(redundancy: str) -> str:
+    """``RAGRS`` -> ``RA-GRS``: how Microsoft's pages write it."""
+    return SPELLED.get(redundancy, redundancy)
+
+
+def vm_key(vm_size: str) -> str:
+    """Price key of a VM size: ``Standard_D4s_v3`` -> ``vm.standard_d4s_v3``."""
+    return "vm." + vm_size.lower()
+
+
+def registry_cmk(cfg: PlatformConfig) -> bool:
+    return cfg.encryption.customer_managed_keys and cfg.encryption.registry_customer_managed_key
+
+
+def hub_cmk(cfg: PlatformConfig) -> bool:
+    """Each hub's metadata under a key in its region's vault (``encryption.hub_customer_managed_key``)."""
+    return cfg.encryption.customer_managed_keys and cfg.encryption.hub_key
+
+
+def hub_storage_redundancy(loc: str) -> str:
+    """A hub's default storage, as the config model decides it (and stacks/region.py builds it)."""
+    from app.config import PlatformConfig
+
+    return PlatformConfig.hub_storage_replication(loc)
+
+
+
+def money(x: float) -> str:
+    return f"-${-x:,.2f}" if x < 0 else f"${x:,.2f}"
+
+
+def unit_price(x: float) -> str:
+    """A unit price with its significant digits: $0.0368, $1.667, $0.192."""
+    return f"${x:.4g}"
+
+
+
+def rounded(x: float, digits: int = 6) -> float:
+    return round(x, digits)
+
