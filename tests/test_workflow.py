@@ -624,3 +624,13 @@ def test_plans_wait_for_what_they_read_and_the_gate_still_precedes_the_secondari
     assert "gate" not in _ancestors(jobs, "plan-regions")
     doc = PIPELINE_DOC.read_text()
     assert "tfplan" in doc and "sensitive" in doc and "retention" in doc
+
+
+def test_the_hcp_token_reaches_only_the_jobs_that_run_terraform():
+    jobs = _jobs()
+    holders = {name for name, job in jobs.items() if "secrets." in json.dumps(job)}
+    terraform = {name for name, job in jobs.items() if re.search(r"\bterraform (plan|apply)\b", _runs(job))}
+    assert holders == terraform
+    for name in holders:
+        assert jobs[name]["env"]["TF_TOKEN_app_terraform_io"] == "${{ secrets.TF_TOKEN_APP_TERRAFORM_IO }}"
+    assert "secrets." not in json.dumps(_workflow().get("env", {})), "no secret at workflow level (the synth job)"
