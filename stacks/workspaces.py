@@ -7,11 +7,11 @@ Example::
 
 One workspace per stack, named as the stacks' ``cloud`` blocks name them
 (``<prefix>-<stack>``), in ``backend.project``, pinned to the Terraform version
-the release workflow uses, ``auto_apply`` off. Each workspace's state is shared
-with exactly the stacks that read it (cdktf records those as stack
-dependencies: every region reads the shared stack), never globally. The stack
-keeps its own state in the workspace ``<prefix>-<workload>-<env>-workspaces``,
-which ``terraform init`` creates (docs/terraform-teams.md, "Workspaces as code").
+the release workflow uses, ``auto_apply`` off, remote state sharing off: the
+regions read the shared stack's outputs through ``tfe_outputs`` (stacks.region),
+which needs no state sharing. The stack keeps its own state in the workspace
+``<prefix>-<workload>-<env>-workspaces``, which ``terraform init`` creates
+(docs/terraform-teams.md, "Workspaces as code").
 """
 
 from __future__ import annotations
@@ -23,14 +23,9 @@ from constructs import Construct
 
 from app import config as config_model
 from app.config import PlatformConfig
-from foundry_constructs.hcp_workspaces import HcpWorkspace, HcpWorkspaceProps
+from foundry_constructs.hcp_workspaces import HcpWorkspace, HcpWorkspaceProps, ensure_provider
 from foundry_constructs.plain import plain_element
-from stacks.common import TERRAFORM_VERSION, TERRAFORM_VERSIONS, add_backend
-
-
-def workspace_name(backend: config_model.CloudBackend, stack: str) -> str:
-    """The HCP Terraform workspace of ``stack``: what its ``cloud`` block names (stacks.common.add_backend)."""
-    return f"{backend.workspace_prefix}-{stack}"
+from stacks.common import TERRAFORM_VERSION, TERRAFORM_VERSIONS, add_backend, workspace_name
 
 
 class WorkspacesStack(TerraformStack):
@@ -41,6 +36,7 @@ class WorkspacesStack(TerraformStack):
         if not isinstance(backend, config_model.CloudBackend) or backend.workspaces is None:
             raise ValueError("the workspaces stack needs backend.type cloud with backend.workspaces")
         add_backend(self, name, backend)
+        ensure_provider(self, backend.hostname)
         spaces = backend.workspaces
         project_id = agent_pool_id = None
         if backend.project is not None:
@@ -57,15 +53,11 @@ class WorkspacesStack(TerraformStack):
             self.workspaces[stack_name] = HcpWorkspace(self, stack_name, HcpWorkspaceProps(
                 name=workspace_name(backend, stack_name),
                 organization=backend.organization,
+                hostname=backend.hostname,
                 description=f"State of the {stack_name} stack (cdktf.out/stacks/{stack_name}), managed by {name}",
                 terraform_version=TERRAFORM_VERSION,
                 execution_mode=spaces.execution_mode,
                 project_id=project_id,
                 agent_pool_id=agent_pool_id,
             ))
-        for stack in stacks:
-            readers = [self.workspaces[s.node.id] for s in stacks if stack in s.dependencies]
-            self.workspaces[stack.node.id].share_state_with(readers)
-        # the provider's hostname is the backend's; its token comes from `terraform login` (local execution)
-        self.node.find_child("tfe").add_override("hostname", backend.hostname)
         self.add_override("terraform.required_version", TERRAFORM_VERSIONS)

@@ -1,8 +1,9 @@
 """A Terraform team's first day (issue 17): providers a mirror must serve, lock files, HCP Terraform workspaces.
 
 - The provider list in docs/terraform-teams.md and the README equals what the synthesized stacks require.
-- With ``backend.workspaces`` (cloud only) synth writes the workspaces stack: one workspace per stack, state
-  shared with exactly the stacks that read it; without it (and with the default config) nothing changes.
+- On the cloud backend the regions read the shared stack's outputs through ``tfe_outputs``, no state file.
+- With ``backend.workspaces`` (cloud only) synth writes the workspaces stack: one workspace per stack, no state
+  shared; without it (and with the default config) nothing changes.
 - An output directory that holds only committed lock files is accepted by synth and its lock files are kept.
 """
 
@@ -65,15 +66,15 @@ def _doc_table() -> dict[tuple[str, str], str]:
 
 def test_the_provider_list_is_what_the_synthesized_stacks_require(shipped, ws_synth):
     stacks = set().union(*(_required(s) for s in shipped))
-    workspaces_only = _required(ws_synth, {WORKSPACES}) - stacks
+    cloud_only = _required(ws_synth) - stacks
     assert {source for source, _ in stacks} >= {"hashicorp/azurerm", "azure/azapi", "hashicorp/time"}
-    assert workspaces_only == {("hashicorp/tfe", "0.71.0")}
+    assert cloud_only == {("hashicorp/tfe", "0.71.0")}
     table = _doc_table()
-    assert set(table) == stacks | workspaces_only, "docs/terraform-teams.md: update the providers table"
-    for key in workspaces_only:
-        assert "workspaces stack" in table[key]
+    assert set(table) == stacks | cloud_only, "docs/terraform-teams.md: update the providers table"
+    for key in cloud_only:
+        assert "backend.type: cloud" in table[key]
     pinned = README.read_text().split("### Pinned all the way down")[1].split("\n\n")[1]
-    assert set(PROVIDER.findall(pinned)) == stacks | workspaces_only, "README 'Pinned all the way down'"
+    assert set(PROVIDER.findall(pinned)) == stacks | cloud_only, "README 'Pinned all the way down'"
 
 
 def test_the_docs_show_how_to_lock_each_stack_for_every_platform():
@@ -115,23 +116,26 @@ def test_one_workspace_per_stack_named_as_its_cloud_block(ws_synth):
     assert doc["provider"]["tfe"] == [{"hostname": "app.terraform.io"}]
 
 
-def test_state_is_shared_with_exactly_the_stacks_that_read_it(ws_synth):
-    doc = ws_synth.stacks[WORKSPACES]
-    ids = {f"${{tfe_workspace.{key}.id}}": body["name"] for key, body in doc["resource"]["tfe_workspace"].items()}
-    readers: dict[str, set[str]] = {name: set() for name in ids.values()}
-    for name, body in ws_synth.stacks.items():
-        for ref in body.get("data", {}).get("terraform_remote_state", {}).values():
-            readers[ref["config"]["workspaces"]["name"]].add(body["terraform"]["cloud"]["workspaces"]["name"])
-    assert readers["ai-fraud-prod-shared"] == {"ai-fraud-prod-eastus", "ai-fraud-prod-westus"}
-    settings = doc["resource"]["tfe_workspace_settings"]
-    assert len(settings) == len(ids)
+def test_regions_read_the_shared_outputs_through_tfe_outputs_and_no_state_is_shared(ws_synth):
+    shared = ws_synth.stacks["fraud-prod-shared"]
+    plain = {name for name, out in shared["output"].items() if not out.get("sensitive")}
+    assert not any(name.startswith("cross-stack-output") for name in shared["output"])
+    for region in ("fraud-prod-eastus", "fraud-prod-westus"):
+        doc = ws_synth.stacks[region]
+        assert "terraform_remote_state" not in doc.get("data", {})
+        assert doc["data"]["tfe_outputs"]["shared"]["workspace"] == shared["terraform"]["cloud"]["workspaces"]["name"]
+        assert doc["provider"]["tfe"] == [{"hostname": "app.terraform.io"}]
+        read = set(re.findall(r"data\.tfe_outputs\.shared\.(\w+)\.(\w+)", json.dumps(doc)))
+        assert read == {("nonsensitive_values", o) for o in ("registry_id", "training_data_account_id", "cmk_vault_id")}
+        assert {o for _, o in read} <= plain, "every output read is a plain output of the shared stack"
+        assert ws_synth.manifest["stacks"][region]["dependencies"] == ["fraud-prod-shared"]
+    settings = ws_synth.stacks[WORKSPACES]["resource"]["tfe_workspace_settings"]
+    assert len(settings) == len(ws_synth.stacks) - 1
     for body in settings.values():
-        workspace = ids[body["workspace_id"]]
-        assert body["global_remote_state"] is False
-        assert {ids[i] for i in body["remote_state_consumer_ids"]} == readers[workspace], workspace
+        assert body["global_remote_state"] is False and body["remote_state_consumer_ids"] == []
         assert body["execution_mode"] == "agent"
         assert body["agent_pool_id"] == "${data.tfe_agent_pool.agent_pool.id}"
-    assert doc["data"]["tfe_agent_pool"]["agent_pool"]["name"] == "vnet-agents"
+    assert ws_synth.stacks[WORKSPACES]["data"]["tfe_agent_pool"]["agent_pool"]["name"] == "vnet-agents"
 
 
 def test_the_workspaces_stack_computes_nothing_from_config_strings(ws_synth):

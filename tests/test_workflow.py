@@ -633,4 +633,5 @@ def test_the_hcp_token_reaches_only_the_jobs_that_run_terraform():
     assert holders == terraform
     for name in holders:
         assert jobs[name]["env"]["TF_TOKEN_app_terraform_io"] == "${{ secrets.TF_TOKEN_APP_TERRAFORM_IO }}"
+        assert jobs[name]["env"]["TFE_TOKEN"] == "${{ secrets.TF_TOKEN_APP_TERRAFORM_IO }}"  # tfe_outputs
     assert "secrets." not in json.dumps(_workflow().get("env", {})), "no secret at workflow level (the synth job)"
