@@ -252,4 +252,10 @@ def test_backend_strings_cannot_carry_an_expression(tmp_path):
             for payload in PAYLOADS:
                 assert not accepts({**doc, "backend": {**backend, key: payload}}, tmp_path), (key, payload)
             covered.add(f"backend.{key}")
+    agent = {**backends["cloud"], "workspaces": {"execution_mode": "agent", "agent_pool": "vnet-agents"}}
+    assert accepts({**doc, "backend": agent}, tmp_path)
+    for payload in PAYLOADS:
+        bad = {**agent, "workspaces": {"execution_mode": "agent", "agent_pool": payload}}
+        assert not accepts({**doc, "backend": bad}, tmp_path), ("workspaces.agent_pool", payload)
+    covered.add("backend.workspaces.agent_pool")
     assert {p for p in model_string_paths() if p.startswith("backend.") and not p.endswith(".type")} <= covered
