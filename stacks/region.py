@@ -4,10 +4,11 @@ Example::
 
     RegionStack(app, cfg, "westus", shared)   # stack name "fraud-prod-westus"
 
-It reads only the shared stack's outputs (from state), never another region's
-resources, so it plans and applies while any other region is down. cdktf turns
-the references to ``shared`` into a ``terraform_remote_state`` data source and
-records the dependency in ``cdktf.out/manifest.json``: the shared stack, and so
+It reads only the shared stack's outputs, never another region's resources, so
+it plans and applies while any other region is down. cdktf turns the references
+to ``shared`` into a ``terraform_remote_state`` data source (on the ``cloud``
+backend a ``tfe_outputs`` reads the shared workspace's outputs instead) and the
+dependency is recorded in ``cdktf.out/manifest.json``: the shared stack, and so
 the registry's replica in this region, exists before this region's compute.
 """
 
@@ -17,9 +18,11 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from app.adoption import imports
-from app.config import PlatformConfig
+from app.config import CloudBackend, PlatformConfig
 from app.regions import REGIONS
 from foundry_constructs.azurerm import data_azurerm_client_config
+from foundry_constructs.hcp_workspaces import WorkspaceOutputs
+from foundry_constructs.interfaces import HasId
 from foundry_constructs.key_events import KeyExpiryAlerts, KeyExpiryProps
 from foundry_constructs.observability import (
     DiagnosticTarget,
@@ -42,8 +45,8 @@ from foundry_constructs.patterns import (
     WatchProps,
 )
 from foundry_constructs.release_gate import GuardProps
-from stacks.common import PlatformStack, receivers
-from stacks.shared import SharedStack
+from stacks.common import PlatformStack, receivers, workspace_name
+from stacks.shared import SHARED_OUTPUTS, SharedStack
 
 
 class RegionStack(PlatformStack):
@@ -53,6 +56,7 @@ class RegionStack(PlatformStack):
         self.add_dependency(shared)  # explicit, whatever the references below become
         n = cfg.namer
         client = data_azurerm_client_config.DataAzurermClientConfig(self, "client")
+        registry, training_data, cmk_vault = self._from_shared(cfg, shared)
         self.regional = RegionalHub(
             self,
             "regional",
@@ -67,8 +71,8 @@ class RegionStack(PlatformStack):
                     hub=n.hub(location),
                 ),
                 tenant_id=client.tenant_id,
-                registry=shared.platform.registry,
-                training_data=shared.platform.training_data,
+                registry=registry,
+                training_data=training_data,
                 training_data_secondary=cfg.training_data_secondary_readable,
                 projects=tuple((p, n.project(p, location)) for p in cfg.hub.projects),
                 clusters=tuple(
@@ -88,7 +92,7 @@ class RegionStack(PlatformStack):
                 hub_storage_sas_expiration_hours=cfg.hub.sas_expiration_hours,
                 replication_gate=self._gate(cfg, location),
                 network=self._network(cfg, location),
-                cmk_vault=shared.platform.keys.vault if shared.platform.keys else None,
+                cmk_vault=cmk_vault,
                 log_retention_days=cfg.monitoring.log_retention_days,
                 cmk_operator_principal_id=client.object_id if cfg.encryption.customer_managed_keys else None,
                 cmk_identity_name=n.user_assigned_identity("cmk", location),
@@ -161,6 +165,23 @@ class RegionStack(PlatformStack):
                 topic_name=n.event_grid_system_topic("keys", location), vault=r.key_vault, location=location,
                 resource_group=r.resource_group, action_group=watch.alerting,
             ))
+
+    def _from_shared(self, cfg: PlatformConfig, shared: SharedStack) -> tuple[HasId, HasId, HasId | None]:
+        """The shared registry, training data account and CMK vault, as this stack reads them.
+
+        local, azurerm: cdktf cross-stack references (a ``terraform_remote_state`` of the shared stack's state).
+        cloud: the shared workspace's outputs through ``tfe_outputs``, outputs only, never its state file
+        (docs/terraform-teams.md, "Cross-stack outputs"); the ids are the shared stack's plain outputs.
+        """
+        p = shared.platform
+        vault = p.keys.vault if p.keys else None
+        backend = cfg.backend
+        if not isinstance(backend, CloudBackend):
+            return p.registry, p.training_data, vault
+        outputs = WorkspaceOutputs(self, "shared", hostname=backend.hostname, organization=backend.organization,
+                                   workspace=workspace_name(backend, shared.node.id))
+        return (outputs.ref(SHARED_OUTPUTS["registry"]), outputs.ref(SHARED_OUTPUTS["training_data"]),
+                outputs.ref(SHARED_OUTPUTS["cmk_vault"]) if vault is not None else None)
 
     @staticmethod
     def _network(cfg: PlatformConfig, location: str) -> PrivateNetworkSpec | None:

@@ -41,6 +41,9 @@ from foundry_constructs.registry import Replica
 from foundry_constructs.storage import Immutability
 from stacks.common import PlatformStack, receivers
 
+# the outputs the region stacks read on the cloud backend (stacks.region, tfe_outputs): plain, not sensitive
+SHARED_OUTPUTS = {"registry": "registry_id", "training_data": "training_data_account_id", "cmk_vault": "cmk_vault_id"}
+
 
 class SharedStack(PlatformStack):
     def __init__(self, scope: Construct, cfg: PlatformConfig):
@@ -97,12 +100,12 @@ class SharedStack(PlatformStack):
         self._watch(cfg, client.subscription_id)
         registry = self.platform.registry.registry
         data = self.platform.training_data.account
-        TerraformOutput(self, "registry_id", value=registry.id, description="the geo-replicated registry (ARM id)")
+        TerraformOutput(self, SHARED_OUTPUTS["registry"], value=registry.id, description="the geo-replicated registry (ARM id)")
         TerraformOutput(self, "registry_login_server", value=registry.login_server,
                         description="the registry's global endpoint: pulls go to the nearest serving replica")
         TerraformOutput(self, "registry_replica_regions", value=sorted(cfg.secondary_regions),
                         description="the registry's replica regions (what the release gate waits for)")
-        TerraformOutput(self, "training_data_account_id", value=data.id,
+        TerraformOutput(self, SHARED_OUTPUTS["training_data"], value=data.id,
                         description="the training data's storage account (ARM id)")
         TerraformOutput(self, "training_data_blob_endpoint", value=data.primary_blob_endpoint,
                         description="where jobs read the training data (Azure AD, through the private endpoints)")
@@ -113,7 +116,7 @@ class SharedStack(PlatformStack):
             TerraformOutput(self, "training_data_secondary_blob_endpoint", value=data.secondary_blob_endpoint,
                             description="the read-only copy in the pair, readable while the primary region is down")
         if self.platform.keys is not None:
-            TerraformOutput(self, "cmk_vault_id", value=self.platform.keys.vault.id,
+            TerraformOutput(self, SHARED_OUTPUTS["cmk_vault"], value=self.platform.keys.vault.id,
                             description="the key vault of the training data's key"
                             + (" and the registry's" if cfg.encryption.registry_customer_managed_key else ""))
         if self.platform.network is not None:

@@ -51,9 +51,13 @@ def test_cloud_backend_a_named_workspace_per_stack(cloud_synth):
         cloud = cloud_synth.stacks[stack]["terraform"]["cloud"]
         assert cloud == {"hostname": "app.terraform.io", "organization": "contoso",
                          "workspaces": {"name": f"ai-{stack}", "project": "ai-platform"}}
-    (ref,) = cloud_synth.stacks["fraud-prod-eastus"]["data"]["terraform_remote_state"].values()
-    assert ref["backend"] == "remote"
-    assert ref["config"]["workspaces"] == {"name": "ai-fraud-prod-shared"} and ref["config"]["organization"] == "contoso"
+    # the regions read the shared workspace's outputs, not its state file: tfe_outputs (docs/terraform-teams.md)
+    for region in ("fraud-prod-eastus", "fraud-prod-westus"):
+        data = cloud_synth.stacks[region]["data"]
+        assert "terraform_remote_state" not in data
+        (ref,) = data["tfe_outputs"].values()
+        assert (ref["organization"], ref["workspace"]) == ("contoso", "ai-fraud-prod-shared")
+    assert not any(name.startswith("cross-stack-output") for name in cloud_synth.stacks["fraud-prod-shared"]["output"])
 
 
 @pytest.mark.parametrize("variant", ["azurerm_synth", "cloud_synth"])

@@ -87,6 +87,7 @@ def maximal_doc() -> dict[str, Any]:
     doc = yaml.safe_load(DEFAULT_CONFIG.read_text())
     doc["subscription_id"] = "00000000-0000-0000-0000-000000000000"
     doc["tags"]["extra"] = {"team": "fraud"}
+    doc["naming"]["short_name"] = "contosofp"
     doc["registry"]["name"] = "crcontosofraudprod"
     doc["training_data"]["account_name"] = "stcontosofrauddata"
     doc["monitoring"]["service_health_services"] = ["Machine Learning"]
@@ -252,4 +253,10 @@ def test_backend_strings_cannot_carry_an_expression(tmp_path):
             for payload in PAYLOADS:
                 assert not accepts({**doc, "backend": {**backend, key: payload}}, tmp_path), (key, payload)
             covered.add(f"backend.{key}")
+    agent = {**backends["cloud"], "workspaces": {"execution_mode": "agent", "agent_pool": "vnet-agents"}}
+    assert accepts({**doc, "backend": agent}, tmp_path)
+    for payload in PAYLOADS:
+        bad = {**agent, "workspaces": {"execution_mode": "agent", "agent_pool": payload}}
+        assert not accepts({**doc, "backend": bad}, tmp_path), ("workspaces.agent_pool", payload)
+    covered.add("backend.workspaces.agent_pool")
     assert {p for p in model_string_paths() if p.startswith("backend.") and not p.endswith(".type")} <= covered

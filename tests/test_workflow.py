@@ -167,7 +167,8 @@ def test_lint_fails_a_misspelt_key(tmp_path):
 def test_jobs_that_reach_azure_run_on_configured_runners():
     jobs = _jobs()
     reaching = {name for name, job in jobs.items() if _reaches_azure(job)}
-    assert reaching == {"plan", "deploy-shared", "deploy-primary", "push-image", "gate", "deploy-secondary"}
+    assert reaching == {"plan-shared", "deploy-shared", "plan-regions", "deploy-primary", "push-image", "gate",
+                        "deploy-secondary"}
     for name in reaching:
         job = jobs[name]
         runs_on = job["runs-on"]
@@ -199,7 +200,8 @@ def test_runner_labels_come_from_vars_or_inputs():
 
 def test_order_synth_plan_shared_primary_push_gate_secondaries():
     jobs = _jobs()
-    chain = ["synth", "plan", "deploy-shared", "deploy-primary", "push-image", "gate", "deploy-secondary"]
+    chain = ["synth", "plan-shared", "deploy-shared", "plan-regions", "deploy-primary", "push-image", "gate",
+             "deploy-secondary"]
     for earlier, later in zip(chain, chain[1:]):
         assert earlier in _ancestors(jobs, later), f"{later} must run after {earlier}"
     assert "gate" in _needs(jobs["deploy-secondary"])
@@ -214,10 +216,10 @@ def test_stacks_and_regions_are_derived_not_written(default_cfg):
         assert literal not in text, f"{literal!r} is hard-coded in a job: derive it in the synth job"
     assert jobs["deploy-secondary"]["strategy"]["matrix"]["include"] == \
         "${{ fromJSON(needs.synth.outputs.secondaries) }}"
-    assert jobs["plan"]["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.synth.outputs.stacks) }}"
-    for name, output in (("deploy-shared", "shared"), ("deploy-primary", "primary")):
+    assert jobs["plan-regions"]["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.synth.outputs.regions) }}"
+    for name, output in (("plan-shared", "shared"), ("deploy-shared", "shared"), ("deploy-primary", "primary")):
         assert jobs[name]["env"]["STACK"] == f"${{{{ fromJSON(needs.synth.outputs.{output}).stack }}}}"
-        assert "terraform apply" in _runs(jobs[name])
+        assert "terraform apply" in _runs(jobs[name]) or "terraform plan" in _runs(jobs[name])
     assert "needs.synth.outputs.replica_regions" in _runs(jobs["gate"])
 
 
@@ -232,6 +234,7 @@ def test_targets_step_derives_stacks_and_runners(default_synth):
     assert out["primary"] == {"stack": "fraud-prod-eastus", "region": "eastus", "runs_on": ["self-hosted", "vnet-eastus"]}
     assert out["secondaries"] == [{"stack": "fraud-prod-westus", "region": "westus", "runs_on": ["self-hosted", "dr-westus"]}]
     assert [t["stack"] for t in out["stacks"]] == ["fraud-prod-shared", "fraud-prod-eastus", "fraud-prod-westus"]
+    assert out["regions"] == [out["primary"], *out["secondaries"]]
     assert {t["stack"] for t in out["stacks"]} <= set(default_synth.manifest["stacks"])
 
 
@@ -447,6 +450,188 @@ def test_release_workflow_gates_every_secondary_deploy():
     assert {"shared", "primary"} <= set().union(*applies.values())
     assert "push-image" in _ancestors(jobs, "gate")
     assert {"deploy-shared", "deploy-primary"} <= _ancestors(jobs, "push-image")
-    assert jobs["plan"]["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.synth.outputs.stacks) }}"
-    assert "cdktf.out/stacks/${{ matrix.stack }}" in json.dumps(jobs["plan"])
+    assert jobs["plan-regions"]["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.synth.outputs.regions) }}"
+    assert "cdktf.out/stacks/${{ matrix.stack }}" in json.dumps(jobs["plan-regions"])
     assert "make synth" in _runs(jobs["synth"])
+
+
+# --------------------------------------------------------------------------- saved plans: what was reviewed is applied
+
+PLAN_RETENTION_DAYS_MAX = 7  # the plan file holds sensitive values in clear: kept for a review, not for months
+STACK_SOURCE = re.compile(r"\$\{\{ fromJSON\(needs\.synth\.outputs\.(\w+)\)(\.stack)? \}\}")
+
+
+def _synth_outputs(default_synth: Synth) -> dict[str, Any]:
+    """The synth job's outputs for the default config, by running its targets step."""
+    _, step = _step(_jobs()["synth"], "targets")
+    proc = _run_step(step, config=DEFAULT_CONFIG, outdir=default_synth.outdir, VARS_JSON=json.dumps(RUNNER_VARS))
+    assert proc.returncode == 0, proc.stderr
+    return _outputs(proc.stdout)
+
+
+def _stacks_of(job: dict[str, Any], outputs: dict[str, Any]) -> list[str]:
+    """The stacks a job works on: its env STACK from one synth target, or its matrix of synth targets."""
+    single = STACK_SOURCE.fullmatch(str(job.get("env", {}).get("STACK", "")))
+    if single and single.group(2):
+        return [outputs[single.group(1)]["stack"]]
+    matrix = STACK_SOURCE.fullmatch(str(job.get("strategy", {}).get("matrix", {}).get("include", "")))
+    if matrix and not matrix.group(2):
+        return [target["stack"] for target in outputs[matrix.group(1)]]
+    return []
+
+
+def _render(text: Any, stack: str) -> str:
+    return str(text).replace("${{ env.STACK }}", stack).replace("${{ matrix.stack }}", stack)
+
+
+def _uses(step: dict[str, Any], action: str) -> bool:
+    return str(step.get("uses", "")).startswith(f"{action}@")
+
+
+def _plan_uploads(jobs: dict[str, Any], name: str, stack: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """(artifact name, working directory) -> the upload step, for each saved plan job `name` uploads for `stack`."""
+    found = {}
+    steps = jobs[name].get("steps", [])
+    for i, step in enumerate(steps):
+        out = re.search(r"\bterraform plan\b[^\n]*?-out[= ](\S+)", str(step.get("run", "")))
+        if not out:
+            continue
+        wd = _render(step.get("working-directory"), stack)
+        for upload in steps[i + 1:]:
+            if _uses(upload, "actions/upload-artifact"):
+                w = upload.get("with", {})
+                paths = {_render(line.strip(), stack) for line in str(w.get("path", "")).splitlines() if line.strip()}
+                if f"{wd}/{out.group(1)}" in paths:
+                    found[(_render(w.get("name"), stack), wd)] = {"upload": upload, "planfile": out.group(1),
+                                                                  "paths": paths}
+    return found
+
+
+def saved_plan_problems(workflow: dict[str, Any], outputs: dict[str, Any]) -> list[str]:
+    """Every way the workflow could apply something other than a reviewed, saved plan (empty: none)."""
+    jobs = workflow["jobs"]
+    problems = []
+    for name, job in jobs.items():
+        for step in job.get("steps", []):
+            if _uses(step, "hashicorp/setup-terraform") and \
+                    step.get("with", {}).get("terraform_version") != "${{ env.TERRAFORM_VERSION }}":
+                problems.append(f"{name}: setup-terraform without the one TERRAFORM_VERSION (a plan needs the same)")
+        for index, step in enumerate(job.get("steps", [])):
+            run = str(step.get("run", ""))
+            applies = re.findall(r"^\s*terraform apply\b(.*)$", run, re.M)
+            if not applies:
+                continue
+            stacks = _stacks_of(job, outputs)
+            if not stacks:
+                problems.append(f"{name}: applies a stack that does not come from the synth job")
+            if not re.search(r"terraform init\b[^\n]*-lockfile=readonly", run):
+                problems.append(f"{name}: init before the apply may change the providers (-lockfile=readonly)")
+            for args in applies:
+                words = args.split()
+                if "-auto-approve" in words or not words or words[-1].startswith("-"):
+                    problems.append(f"{name}: `terraform apply{args}` plans again instead of applying a saved plan")
+                    continue
+                planfile = words[-1]
+                for stack in stacks:
+                    wd = _render(step.get("working-directory"), stack)
+                    downloads = {_render(s.get("with", {}).get("name"), stack) for s in job["steps"][:index]
+                                 if _uses(s, "actions/download-artifact")
+                                 and _render(s.get("with", {}).get("path"), stack) == wd}
+                    planned = {key: value for parent in _ancestors(jobs, name) if stack in _stacks_of(jobs[parent], outputs)
+                               for key, value in _plan_uploads(jobs, parent, stack).items()}
+                    matches = [planned[(artifact, wd)] for artifact in downloads if (artifact, wd) in planned]
+                    if not matches:
+                        problems.append(f"{name}: applies {wd}/{planfile} for {stack} without downloading it from the "
+                                        "artifact an earlier job's `terraform plan -out` uploaded")
+                        continue
+                    for match in matches:
+                        w = match["upload"].get("with", {})
+                        if match["planfile"] != planfile:
+                            problems.append(f"{name}: applies {planfile}, the plan job saved {match['planfile']}")
+                        if f"{wd}/.terraform.lock.hcl" not in match["paths"] or w.get("include-hidden-files") is not True:
+                            problems.append(f"{name}: the plan of {stack} travels without its .terraform.lock.hcl")
+                        days = w.get("retention-days")
+                        if not isinstance(days, int) or not 1 <= days <= PLAN_RETENTION_DAYS_MAX:
+                            problems.append(f"{name}: the plan of {stack} is kept {days!r} days (1..{PLAN_RETENTION_DAYS_MAX})")
+    return problems
+
+
+def test_every_apply_applies_the_saved_plan_of_its_stack(default_synth):
+    outputs = _synth_outputs(default_synth)
+    workflow = _workflow()
+    assert saved_plan_problems(workflow, outputs) == []
+    jobs = workflow["jobs"]
+    applied = {stack for name, job in jobs.items() if "terraform apply" in _runs(job) for stack in _stacks_of(job, outputs)}
+    # every stack of a release is applied, each from its own plan; routing is applied on its own (README, Runbook)
+    assert applied == {t["stack"] for t in outputs["stacks"]}
+    for name, job in jobs.items():
+        if "terraform apply" in _runs(job):
+            assert job.get("environment") == "production", f"{name}: the apply waits for the environment's reviewers"
+
+
+@pytest.mark.parametrize("mutation, expected", [
+    ("auto-approve", "plans again"),
+    ("no-download", "without downloading it"),
+    ("plan-not-before", "without downloading it"),
+    ("wrong-artifact", "without downloading it"),
+    ("no-lock-file", "without its .terraform.lock.hcl"),
+    ("kept-long", "kept 90 days"),
+    ("init-unlocked", "-lockfile=readonly"),
+    ("other-terraform", "TERRAFORM_VERSION"),
+])
+def test_the_saved_plan_check_catches_each_way_round_it(default_synth, mutation, expected):
+    outputs = _synth_outputs(default_synth)
+    workflow = _workflow()
+    jobs = workflow["jobs"]
+
+    def apply_step(job):
+        return next(s for s in job["steps"] if "terraform apply" in str(s.get("run", "")))
+
+    def plan_upload(job):
+        return next(s for s in job["steps"] if _uses(s, "actions/upload-artifact"))
+
+    if mutation == "auto-approve":
+        step = apply_step(jobs["deploy-shared"])
+        step["run"] = step["run"].replace("tfplan", "-auto-approve")
+    elif mutation == "no-download":
+        jobs["deploy-primary"]["steps"] = [s for s in jobs["deploy-primary"]["steps"]
+                                           if "tfplan-" not in str(s.get("with", {}).get("name"))]
+    elif mutation == "plan-not-before":
+        jobs["deploy-primary"]["needs"] = ["synth", "deploy-shared"]  # plan-regions is no longer an ancestor
+    elif mutation == "wrong-artifact":
+        plan_upload(jobs["plan-regions"])["with"]["name"] = "plan-${{ matrix.stack }}"
+    elif mutation == "no-lock-file":
+        plan_upload(jobs["plan-shared"])["with"].pop("include-hidden-files")
+    elif mutation == "kept-long":
+        plan_upload(jobs["plan-regions"])["with"]["retention-days"] = 90
+    elif mutation == "init-unlocked":
+        step = apply_step(jobs["deploy-secondary"])
+        step["run"] = step["run"].replace(" -lockfile=readonly", "")
+    elif mutation == "other-terraform":
+        next(s for s in jobs["deploy-secondary"]["steps"]
+             if _uses(s, "hashicorp/setup-terraform"))["with"]["terraform_version"] = "latest"
+    problems = saved_plan_problems(workflow, outputs)
+    assert any(expected in p for p in problems), problems
+
+
+def test_plans_wait_for_what_they_read_and_the_gate_still_precedes_the_secondaries():
+    jobs = _jobs()
+    # a region reads the shared stack's outputs: its plan is made after the shared stack is applied
+    assert "deploy-shared" in _ancestors(jobs, "plan-regions")
+    assert "deploy-shared" not in _ancestors(jobs, "plan-shared")
+    # a secondary region's replica serves the pushed image before that region's compute changes
+    assert {"gate", "plan-regions"} <= _ancestors(jobs, "deploy-secondary")
+    assert "gate" not in _ancestors(jobs, "plan-regions")
+    doc = PIPELINE_DOC.read_text()
+    assert "tfplan" in doc and "sensitive" in doc and "retention" in doc
+
+
+def test_the_hcp_token_reaches_only_the_jobs_that_run_terraform():
+    jobs = _jobs()
+    holders = {name for name, job in jobs.items() if "secrets." in json.dumps(job)}
+    terraform = {name for name, job in jobs.items() if re.search(r"\bterraform (plan|apply)\b", _runs(job))}
+    assert holders == terraform
+    for name in holders:
+        assert jobs[name]["env"]["TF_TOKEN_app_terraform_io"] == "${{ secrets.TF_TOKEN_APP_TERRAFORM_IO }}"
+        assert jobs[name]["env"]["TFE_TOKEN"] == "${{ secrets.TF_TOKEN_APP_TERRAFORM_IO }}"  # tfe_outputs
+    assert "secrets." not in json.dumps(_workflow().get("env", {})), "no secret at workflow level (the synth job)"
