@@ -8,7 +8,7 @@ Example::
 
 from __future__ import annotations
 
-from cdktf import App
+from foundry_constructs.cdk import App
 
 from app.config import PlatformConfig
 from foundry_constructs.tagging import default_tags

@@ -9,7 +9,7 @@ Example::
 
 from __future__ import annotations
 
-from cdktf import AzurermBackend, CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformStack
+from foundry_constructs.cdk import AzurermBackend, CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformStack
 from constructs import Construct
 
 from app import config as config_model
