@@ -2,10 +2,9 @@
 
 Example::
 
-    import cdktf
-    from foundry_constructs import jsii_speed
+    from foundry_constructs import cdk, jsii_speed
 
-    jsii_speed.fit(cdktf)     # azurerm.load() does this for every module it hands out
+    jsii_speed.fit(cdk.module())   # cdktf or cdktn; azurerm.load() does this for every module it hands out
 
 Every resource the app builds goes through jsii's generated Python: an
 ``__init__`` that checks each argument against its type hints, a config
