@@ -80,7 +80,7 @@ def provider_version(distribution: str = cdk.FRAMEWORK.provider_distribution) ->
 
     Read from the distribution's metadata without importing it: both projects' README (the package
     description) opens with "prebuilt bindings for hashicorp/azurerm provider version X.Y.Z", the
-    version the synthesized ``required_providers`` pins (tests/test_cdk_seam.py compares the two).
+    version the synthesized ``required_providers`` pins (tests/test_cdktn.py compares the two).
     """
     import importlib.metadata
     import re

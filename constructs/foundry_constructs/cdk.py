@@ -17,7 +17,7 @@ imported here: a name is taken from the framework the first time it is asked
 for (PEP 562), so ``app.synth.use_supported_node`` can still prepare Node first.
 
 cdktn 0.24.0 exports every name cdktf 0.21.0 does (183 of them, checked by
-``tests/test_cdk_seam.py``), keeps ``cdktf.json``, ``cdktf.out/`` and the logical
+``tests/test_cdktn.py``), keeps ``cdktf.json``, ``cdktf.out/`` and the logical
 ids, so everything else imports its framework names from this module and needs
 no branch. What differs between the azurerm provider majors (the cdktf bindings
 are frozen at 4.55.0, cdktn's are 5.x) is branched where it matters, in the

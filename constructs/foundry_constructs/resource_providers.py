@@ -12,7 +12,7 @@ Changes", hashicorp/terraform-provider-azurerm website/docs/5.0-upgrade-guide.ht
 2026-12-02). On a fresh subscription a namespace that was never registered fails the first apply
 ("MissingSubscriptionRegistration"), so on 5.x the stacks name the namespaces they need. Registering
 needs ``*/register/action`` on the subscription (Contributor has it); a registered namespace costs nothing.
-``tests/test_cdk_seam.py`` checks that every azurerm resource type in every shipped config's output maps
+``tests/test_cdktn.py`` checks that every azurerm resource type in every shipped config's output maps
 to a namespace here, and that every namespace here is used by one.
 """
 
