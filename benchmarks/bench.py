@@ -74,7 +74,7 @@ def main() -> int:
     envs: dict[str, dict[str, str]] = {}
     if CDKTN_PY.exists():
         cdktn = {
-            "cdktn: default (make synth CDK=cdktn)": ["make", "-s", "synth", "CDK=cdktn"],
+            "cdktn: make synth CDK=cdktn": ["make", "-s", "synth", "CDK=cdktn"],
             "cdktn: 8-region synth": [str(CDKTN_PY), "main.py", "synth", "--config", "benchmarks/eight-regions.yaml",
                                       "--out", str(out / "eight-cdktn")],
             "cdktn: default, no Node hook": [str(CDKTN_PY), "-c", UNHOOKED, "synth", "--out", str(out / "unhooked")],
