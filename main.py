@@ -9,7 +9,8 @@ Example::
 
 When the pinned dependencies are not importable from the running interpreter
 (``cdktf synth`` runs plain ``python3 main.py``) and the project's ``.venv``
-exists, this re-runs itself with ``.venv/bin/python``.
+exists, this re-runs itself with ``.venv/bin/python`` (``.venv-cdktn`` when
+``FOUNDRY_CDK=cdktn``, see docs/cdk-terrain.md).
 """
 
 import importlib.util
@@ -21,10 +22,12 @@ ROOT = Path(__file__).resolve().parent
 
 
 def _ensure_venv() -> None:
-    venv_python = ROOT / ".venv" / "bin" / "python"
-    if importlib.util.find_spec("pydantic") and importlib.util.find_spec("cdktf"):
+    # the framework FOUNDRY_CDK selects (foundry_constructs/cdk.py): cdktf from .venv, cdktn from .venv-cdktn
+    framework, venv = ("cdktn", ".venv-cdktn") if os.environ.get("FOUNDRY_CDK") == "cdktn" else ("cdktf", ".venv")
+    venv_python = ROOT / venv / "bin" / "python"
+    if importlib.util.find_spec("pydantic") and importlib.util.find_spec(framework):
         return
-    if venv_python.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+    if venv_python.exists() and Path(sys.prefix).resolve() != (ROOT / venv).resolve():
         os.execv(str(venv_python), [str(venv_python), str(Path(__file__).resolve()), *sys.argv[1:]])
 
 

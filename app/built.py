@@ -96,7 +96,9 @@ class Built:
             backend="cloud" if "cloud" in tf else next(iter(tf.get("backend", {})), "local"),
             registry_name=registry["name"],
             registry_home=registry["location"],
-            replicas={g["location"]: g.get("regional_endpoint_enabled") is True for g in registry.get("georeplications", [])},
+            # azurerm 4.x names the flag regional_endpoint_enabled, 5.x global_endpoint_routing_enabled (cdk-terrain.md)
+            replicas={g["location"]: g.get("regional_endpoint_enabled", g.get("global_endpoint_routing_enabled")) is True
+                      for g in registry.get("georeplications", [])},
             data_replication=account["account_replication_type"],
             data_location=account["location"],
             worm=bool(_res(shared, "azurerm_storage_container_immutability_policy")),

@@ -38,6 +38,7 @@ from pathlib import Path
 from app import outdir, signals
 from app.config import PlatformConfig
 from app.one_core import descendants, one_core
+from app.errors import UserError
 from app.output import OutputError, make_parents, os_message, remove_created
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +68,26 @@ def use_supported_node() -> None:
         options = os.environ.get("NODE_OPTIONS", "")
         if "DEP0044" not in options:
             os.environ["NODE_OPTIONS"] = f"{options} --disable-warning=DEP0044".strip()
+
+
+def framework_module() -> str:
+    """The Python package of the framework ``FOUNDRY_CDK`` selects (``cdktf`` or ``cdktn``), checked installed.
+
+    Example::
+
+        framework_module()   # 'cdktf'; FOUNDRY_CDK=cdkx: UserError naming the variable, the value, what is allowed
+    """
+    try:
+        from foundry_constructs import cdk
+    except ValueError as e:  # cdk.UnknownFramework, raised while the seam picks the framework
+        raise UserError(f"error: {e}") from None
+    framework = cdk.FRAMEWORK
+    missing = [m for m in (framework.module, framework.provider_package) if importlib.util.find_spec(m) is None]
+    if missing:
+        hint = "make synth" if framework.name == cdk.DEFAULT else f"make synth CDK={framework.name}"
+        raise UserError(f"error: {cdk.ENV}={framework.name}: {' and '.join(missing)} not installed in {sys.prefix}; "
+                        f"`{hint}` installs {framework.requirements} into {framework.venv}/")
+    return framework.module
 
 
 # --------------------------------------------------------------------------- jsii's temporary files
@@ -142,6 +163,7 @@ def synthesize(cfg: PlatformConfig, outdir_path: str | os.PathLike[str]) -> list
     replace or the output cannot be written; the old output is then intact.
     """
     target = Path(outdir_path)
+    framework_module()  # FOUNDRY_CDK names an installed framework, or exit 2 before anything is touched
     protected = guards(cfg, target)
     outdir.check_target(target, protected)  # before Node starts: a wrong --out fails in milliseconds
     use_supported_node()
@@ -239,7 +261,8 @@ _node_pids: list[tuple[int, str]] = []  # jsii's relay and kernel, (pid, start t
 
 
 def _jsii_relay():  # -> subprocess.Popen | None
-    if "cdktf" not in sys.modules:  # Node never started (asking would start it)
+    seam = sys.modules.get("foundry_constructs.cdk")
+    if seam is None or seam.FRAMEWORK.module not in sys.modules:  # Node never started (asking would start it)
         return None
     try:
         import jsii

@@ -9,7 +9,10 @@ Measured, side by side in one run, on the same venv:
 - ``make synth`` of the default config (an already set-up checkout);
 - ``python main.py synth`` of the 8-region config in ``benchmarks/``;
 - the eager-import floor of a naive app: ``python -c "import cdktf_cdktf_provider_azurerm"``;
-- the jsii floor: Node start + loading the cdktf and azurerm assemblies, no resources.
+- the jsii floor: Node start + loading the cdktf and azurerm assemblies, no resources;
+- with ``.venv-cdktn`` installed (``make bench`` installs it): the default and the 8-region synth on CDK
+  Terrain + azurerm 5.x (docs/cdk-terrain.md), and the default synth there without the Node hook
+  (what the hook saves on cdktn's index shape).
 
 Runs are interleaved (A, B, C, D, A, B, ...) so machine noise hits all alike.
 Peak memory is ``wait4``'s max RSS: the largest of the process and the
@@ -32,6 +35,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
+CDKTN_PY = ROOT / ".venv-cdktn" / "bin" / "python"
+CDKTN = {**os.environ, "FOUNDRY_CDK": "cdktn"}
+UNHOOKED = (  # main.py synth, with azurerm.install_node_hook made a no-op
+    "import os, sys; sys.path.insert(0, '.');"
+    "import foundry_constructs.azurerm as a; a.install_node_hook = lambda: None;"
+    "from app.cli import run; os._exit(run(sys.argv[1:]))"
+)
 
 JSII_FLOOR = (
     "import sys; sys.path.insert(0, '.');"
@@ -40,9 +50,9 @@ JSII_FLOOR = (
 )
 
 
-def run(cmd: list[str]) -> tuple[float, int]:
+def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
@@ -61,12 +71,22 @@ def main() -> int:
         "eager import (naive floor)": [PY, "-c", "import cdktf_cdktf_provider_azurerm"],
         "jsii floor (node + assemblies)": [PY, "-c", JSII_FLOOR],
     }
+    envs: dict[str, dict[str, str]] = {}
+    if CDKTN_PY.exists():
+        cdktn = {
+            "cdktn: make synth CDK=cdktn": ["make", "-s", "synth", "CDK=cdktn"],
+            "cdktn: 8-region synth": [str(CDKTN_PY), "main.py", "synth", "--config", "benchmarks/eight-regions.yaml",
+                                      "--out", str(out / "eight-cdktn")],
+            "cdktn: default, no Node hook": [str(CDKTN_PY), "-c", UNHOOKED, "synth", "--out", str(out / "unhooked")],
+        }
+        cases |= cdktn
+        envs = {k: CDKTN for k in cdktn}
     results: dict[str, list[tuple[float, int]]] = {k: [] for k in cases}
     for name, cmd in cases.items():  # warm-up: package caches, page cache
-        run(cmd)
+        run(cmd, envs.get(name))
     for _ in range(args.runs):
         for name, cmd in cases.items():
-            results[name].append(run(cmd))
+            results[name].append(run(cmd, envs.get(name)))
     med = {k: statistics.median(t for t, _ in v) for k, v in results.items()}
     rss = {k: max(m for _, m in v) for k, v in results.items()}
     eager = med["eager import (naive floor)"]

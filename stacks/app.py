@@ -9,7 +9,7 @@ Example::
 
 from __future__ import annotations
 
-from cdktf import App
+from foundry_constructs.cdk import App
 
 from app.config import CloudBackend, PlatformConfig
 from foundry_constructs.tagging import default_tags

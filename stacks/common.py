@@ -9,12 +9,13 @@ Example::
 
 from __future__ import annotations
 
-from cdktf import AzurermBackend, CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformStack
+from foundry_constructs.cdk import AzurermBackend, CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformStack
 from constructs import Construct
 
 from app import config as config_model
 from app.config import PlatformConfig
 from foundry_constructs.azurerm import provider
+from foundry_constructs.resource_providers import provider_registrations
 
 # Local state is relative to the stack's working directory (cdktf.out/stacks/<stack>/),
 # so it lands in ./state/ at the repository root and the JSON carries no absolute path.
@@ -52,6 +53,7 @@ class PlatformStack(TerraformStack):
                     storage=[provider.AzurermProviderFeaturesStorage(data_plane_available=False)],
                 )
             ],
+            **provider_registrations(),  # azurerm 5.x registers no resource provider unless told (resource_providers.py)
         )
         add_backend(self, name, cfg.backend)
         # the Terraform the release workflow applies with (TERRAFORM_VERSION) up to the next major version

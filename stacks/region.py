@@ -14,7 +14,7 @@ the registry's replica in this region, exists before this region's compute.
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput
+from foundry_constructs.cdk import TerraformOutput
 from constructs import Construct
 
 from app.adoption import imports

@@ -18,7 +18,7 @@ earliest signal that a region is in trouble.
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput
+from foundry_constructs.cdk import TerraformOutput
 from constructs import Construct
 
 from app.config import PlatformConfig

@@ -12,7 +12,7 @@ ever needs to change anything here to be applied.
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput
+from foundry_constructs.cdk import TerraformOutput
 from constructs import Construct
 
 from app.adoption import imports

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from cdktf import TerraformStack
+from foundry_constructs.cdk import TerraformStack
 from constructs import Construct
 
 from app import config as config_model

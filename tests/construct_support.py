@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from cdktf import TerraformStack
-from cdktf import Testing as CdktfTesting
+from foundry_constructs.cdk import TerraformStack
+from foundry_constructs.cdk import Testing as CdktfTesting
 
 from foundry_constructs.azurerm import resource_group
 

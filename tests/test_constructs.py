@@ -153,7 +153,7 @@ def test_nested_tag_defaults_add_to_the_outer_ones_and_list_tags_are_left_alone(
 
 def test_kept_reference_follows_for_each():
     """A token kept before ``for_each`` is set would miss the ``.*``: setting ``for_each`` forgets it."""
-    from cdktf import TerraformIterator
+    from foundry_constructs.cdk import TerraformIterator
 
     stack, rg = new_stack()
     before = rg.id

@@ -150,3 +150,29 @@ def test_a_struct_built_by_the_app_reads_the_same(fitted):
     cfg = m.StorageAccountBlobProperties(versioning_enabled=True, delete_retention_policy={"days": 30})
     assert cfg.versioning_enabled is True and cfg.change_feed_enabled is None
     assert cfg.delete_retention_policy.days == 30  # a dict given for a nested struct is still converted
+
+
+def test_newer_generated_modules_answer_none_up_front_only_where_typeguard_accepts_it(fitted):
+    """constructs 10.8 (like CDK Terrain's bindings) calls jsii._type_checking.check_type, imported by value: that
+    name is replaced, and its None answer agrees with typeguard over every hint of the module."""
+    import constructs
+    import typeguard
+    from jsii._type_checking import check_type as shared
+
+    from foundry_constructs import jsii_speed
+
+    assert constructs._private.check_type is not shared and constructs._private.check_type.__wrapped__ is shared
+    up_front = 0
+    for where, hint in _stub_hints(constructs):
+        try:
+            typeguard.check_type("x", None, hint)
+            accepted = True
+        except TypeError:
+            accepted = False
+        if jsii_speed._accepts_none(hint, {}):
+            assert accepted, f"{where}: {hint} does not accept None, but it would be answered up front"
+            up_front += 1
+    assert up_front > 5
+    with pytest.raises(TypeError):  # anything else still reaches typeguard
+        constructs._private.check_type(argname="argument id", value=5, expected_type=str)
+

@@ -43,6 +43,18 @@ def test_only_one_module_imports_the_provider_bindings():
         str(p.relative_to(ROOT))
         for p in ROOT.glob("**/*.py")
         if ".venv" not in p.parts and "cdktf_cdktf_provider_azurerm" in p.read_text()
-        and p.name != "azurerm.py" and p.parent.name not in ("tests", "benchmarks")
+        and p.name not in ("azurerm.py", "cdk.py") and p.parent.name not in ("tests", "benchmarks")
+    ]
+    assert offenders == []
+
+
+def test_only_the_seam_imports_the_framework():
+    """cdktf or CDK Terrain is chosen in one place (foundry_constructs/cdk.py, FOUNDRY_CDK): nothing else imports it."""
+    pattern = re.compile(r"^\s*(from (cdktf|cdktn)\b|import (cdktf|cdktn)\b)", re.M)
+    offenders = [
+        str(p.relative_to(ROOT))
+        for folder in ("app", "stacks", "constructs")
+        for p in (ROOT / folder).rglob("*.py")
+        if pattern.search(p.read_text()) and p.name != "cdk.py"
     ]
     assert offenders == []

@@ -16,6 +16,7 @@ Layers, each owning one thing:
   grants) in the shapes of :mod:`foundry_constructs.interfaces`;
 - patterns (``patterns``): the shared platform and one region's hub, composed
   from the resource constructs;
+- ``cdk``: the only module that picks the framework, cdktf or CDK Terrain (``FOUNDRY_CDK``);
 - ``azurerm``: the only module that touches the provider bindings (fast loading);
 - ``tagging``: an aspect that puts the platform's tags on everything taggable.
 

@@ -75,7 +75,7 @@ def readable(element: Any) -> Any:
 
 def address(element: Any) -> str:
     """``type.name`` (``data.type.name`` for a data source) of an element named by :func:`readable`."""
-    from cdktf import TerraformDataSource
+    from foundry_constructs.cdk import TerraformDataSource
 
     name = getattr(element, _MARK, None)
     if name is None:

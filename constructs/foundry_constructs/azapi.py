@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from cdktf import ITerraformDependable
+from foundry_constructs.cdk import ITerraformDependable
 from constructs import Construct
 
 from foundry_constructs import plain

@@ -39,8 +39,13 @@ in the create call, and hands every jsii-generated module (the provider's,
 ``cdktf``, ``constructs``) to ``jsii_speed.fit`` (cheaper argument checks and
 struct reads, same results).
 
-This is also the seam for a later move to the CDK Terrain fork
-(``cdktn-provider-azurerm``): the package name is in one place.
+Which bindings: :mod:`foundry_constructs.cdk` names the package
+(``cdktf_cdktf_provider_azurerm`` = azurerm 4.55.0 for cdktf,
+``cdktn_provider_azurerm`` = azurerm 5.10.0 for CDK Terrain); :func:`major` is
+the azurerm major version they were generated from, for the constructs that
+branch on a provider change. cdktn's bindings come from a newer jsii whose
+package ``__init__`` is lazy already; the stub below costs nothing there and
+keeps one code path.
 """
 
 from __future__ import annotations
@@ -57,13 +62,49 @@ import typing
 from pathlib import Path
 from typing import Any, Callable
 
-from foundry_constructs import jsii_speed
+from foundry_constructs import cdk, jsii_speed
 
-PACKAGE = "cdktf_cdktf_provider_azurerm"
+PACKAGE = cdk.PROVIDER_PACKAGE
 STUB_MARKER = "__foundry_lazy_stub__"
 PREPARED_MARKER = "__foundry_prepared__"
 REFERENCE_ATTRIBUTES = ("id", "name")
 NODE_HOOK = Path(__file__).with_name("azurerm_hook.cjs")
+
+
+def provider_version(distribution: str = cdk.FRAMEWORK.provider_distribution) -> str:
+    """The azurerm version the installed bindings were generated from (``"4.55.0"``, ``"5.10.0"``).
+
+    Example::
+
+        provider_version("cdktn-provider-azurerm")   # '5.10.0' with requirements-cdktn.txt
+
+    Read from the distribution's metadata without importing it: both projects' README (the package
+    description) opens with "prebuilt bindings for hashicorp/azurerm provider version X.Y.Z", the
+    version the synthesized ``required_providers`` pins (tests/test_cdktn.py compares the two).
+    """
+    import importlib.metadata
+    import re
+
+    try:
+        meta = importlib.metadata.metadata(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        raise ImportError(f"{distribution} is not installed (pip install -r {cdk.FRAMEWORK.requirements})") from None
+    text = meta.get_payload() or meta.get("Description") or ""  # type: ignore[attr-defined]
+    found = re.search(r"hashicorp/azurerm provider version (\d+\.\d+\.\d+)", text)
+    if found is None:
+        raise ImportError(f"{distribution}: its metadata names no azurerm provider version")
+    return found.group(1)
+
+
+@functools.cache
+def major() -> int:
+    """The azurerm major version of the bindings in use: 4 (cdktf, 14.23.1) or 5 (cdktn, 18.9.0).
+
+    Example::
+
+        if azurerm.major() >= 5:   # azurerm 5.0 removed regional_endpoint_enabled ...
+    """
+    return int(provider_version().split(".")[0])
 
 
 def install_node_hook() -> None:
@@ -73,6 +114,10 @@ def install_node_hook() -> None:
 
         install_node_hook()   # then: import cdktf ...
     """
+    if cdk.FRAMEWORK.name == "cdktn":
+        # cdktn's own switch for what the hook does to cdktf's stack-trace.js (see azurerm_hook.cjs, 2.);
+        # a value the caller set is kept
+        os.environ.setdefault("CDKTN_DISABLE_CREATION_STACK", "1")
     if not NODE_HOOK.is_file():  # never hand Node a --require it cannot load: every Node would refuse to start
         return
     options = os.environ.get("NODE_OPTIONS", "")
@@ -89,7 +134,7 @@ def _package() -> types.ModuleType:
         return existing
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise ImportError(f"{PACKAGE} is not installed (pip install -r requirements.txt)")
+        raise ImportError(f"{PACKAGE} is not installed (pip install -r {cdk.FRAMEWORK.requirements})")
     stub = importlib.util.module_from_spec(spec)  # the package object, its __init__ not executed
     setattr(stub, STUB_MARKER, True)
     sys.modules[PACKAGE] = stub
@@ -98,7 +143,7 @@ def _package() -> types.ModuleType:
     except BaseException:
         del sys.modules[PACKAGE]
         raise
-    for name in ("constructs", "cdktf"):  # imported by _jsii: the other jsii-generated modules the app calls
+    for name in ("constructs", cdk.FRAMEWORK.module):  # imported by _jsii: the other jsii-generated modules the app calls
         jsii_speed.fit(sys.modules[name])
     return stub
 
@@ -128,7 +173,7 @@ def _prepare(module: types.ModuleType) -> None:
     - Every resource and data source gets its readable address on creation
       (:mod:`foundry_constructs.addresses`).
     """
-    from cdktf import TerraformDataSource, TerraformResource
+    from foundry_constructs.cdk import TerraformDataSource, TerraformResource
 
     from foundry_constructs.tagging import with_default_tags
 

@@ -12,11 +12,16 @@
  *    about 2.5 s of every synth on a 2-core machine. Exactly those lines become getters that require
  *    the submodule on first use (and then stay a plain property). jsii finds a class by walking the
  *    package's exports (`closure.containerRegistry.ContainerRegistry`), so it sees the same objects.
+ *    CDK Terrain's bindings (@cdktn/provider-azurerm 18.x, built by a newer TypeScript) have the same
+ *    index in another shape: `exports.containerRegistry = __importStar(require("./container-registry/index"));`
+ *    (1,561 lines in 18.9.0). Those become getters too, still through the file's own __importStar.
  * 2. No JavaScript creation stack for every cdktf token. cdktf records a full stack trace
  *    (Error.stackTraceLimit = MAX_SAFE_INTEGER) each time it creates a token or a computed attribute,
  *    only to print it if that token later fails to resolve. Under jsii that stack shows the jsii
  *    kernel's frames, never the Python line that made the token; capturing it costs ~0.3 s of an
  *    8-region synth. cdktf's captureStackTrace() returns [] instead (its "no stack" answer).
+ *    cdktn has a switch for this (CDKTN_DISABLE_CREATION_STACK=1, lib/tokens/private/stack-trace.js):
+ *    azurerm.py sets it and this hook leaves cdktn's file alone.
  *
  * The synthesized JSON is byte-identical with and without this hook (tests/test_azurerm_loader.py).
  * Anything else passes through untouched; a file that no longer has the expected shape is left as
@@ -27,8 +32,10 @@
 const mod = require('node:module');
 const fs = require('node:fs');
 
-const PROVIDER_LIB = '/node_modules/@cdktf/provider-azurerm/lib/';
-const EXPORT_LINE = /^exports\.([A-Za-z_$][\w$]*) = require\("(\.\/[a-z0-9-]+)"\);$/;
+// cdktf's bindings and CDK Terrain's: the same package layout under another scope
+const PROVIDER_LIBS = ['/node_modules/@cdktf/provider-azurerm/lib/', '/node_modules/@cdktn/provider-azurerm/lib/'];
+// cdktf 14.x: exports.x = require("./x");   cdktn 18.x: exports.x = __importStar(require("./x/index"));
+const EXPORT_LINE = /^exports\.([A-Za-z_$][\w$]*) = (__importStar\()?require\("(\.\/[a-z0-9-]+(?:\/index)?)"\)(\))?;$/;
 const STACK_TRACE = '/node_modules/cdktf/lib/tokens/private/stack-trace.js';
 const STACK_TRACE_EXPORT = 'exports.captureStackTrace = captureStackTrace;';
 const REPORT = process.env.FOUNDRY_AZURERM_HOOK_REPORT;
@@ -46,12 +53,13 @@ function lazyIndex(source) {
   let rewritten = 0;
   const lines = source.split('\n').map((line) => {
     const m = EXPORT_LINE.exec(line);
-    if (m === null) return line;
+    if (m === null || Boolean(m[2]) !== Boolean(m[4])) return line;
     rewritten += 1;
-    const [, name, path] = m;
+    const [, name, star, path] = m;
     const key = JSON.stringify(name);
+    const load = star ? `__importStar(require(${JSON.stringify(path)}))` : `require(${JSON.stringify(path)})`;
     return `Object.defineProperty(exports, ${key}, { enumerable: true, configurable: true, get() { `
-      + `const m = require(${JSON.stringify(path)}); `
+      + `const m = ${load}; `
       + `Object.defineProperty(exports, ${key}, { value: m, enumerable: true, configurable: true, writable: true }); `
       + 'return m; } });';
   });
@@ -67,9 +75,9 @@ function load(url, context, nextLoad) {
     if (!rewritten) return result;
     return { ...result, source: `${source}\nexports.captureStackTrace = function captureStackTrace() { return []; };\n` };
   }
-  const at = url.indexOf(PROVIDER_LIB);
-  if (at === -1) return result;
-  const file = url.slice(at + PROVIDER_LIB.length);
+  const lib = PROVIDER_LIBS.find((marker) => url.includes(marker));
+  if (lib === undefined) return result;
+  const file = url.slice(url.indexOf(lib) + lib.length);
   if (file !== 'index.js') {
     report({ event: 'load', file });
     return result;

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import ITerraformDependable
+from foundry_constructs.cdk import ITerraformDependable
 from constructs import Construct
 
 from foundry_constructs.azurerm import machine_learning_compute_cluster as mlcc

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import TerraformResource, TerraformResourceLifecycle
+from foundry_constructs.cdk import TerraformResource, TerraformResourceLifecycle
 from constructs import Construct
 
 from foundry_constructs.azurerm import key_vault_key, resource_group, role_assignment, user_assigned_identity

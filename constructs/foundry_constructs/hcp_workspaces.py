@@ -33,7 +33,7 @@ hashicorp/terraform-provider-tfe ``website/docs/r/workspace_settings.markdown``)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from cdktf import TerraformStack
+from foundry_constructs.cdk import TerraformStack
 from constructs import Construct
 
 from foundry_constructs import plain

@@ -111,7 +111,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle
+from foundry_constructs.cdk import TerraformResourceLifecycle
 from constructs import Construct
 
 from foundry_constructs.azapi import ArmResource, ArmResourceProps, ResourceAction, ResourceActionProps

@@ -23,9 +23,10 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Protocol, Sequence
 
-from cdktf import Precondition, TerraformResource, TerraformResourceLifecycle, TerraformStack, Token
+from foundry_constructs.cdk import Precondition, TerraformResource, TerraformResourceLifecycle, TerraformStack, Token
 from constructs import Construct
 
+from foundry_constructs import azurerm
 from foundry_constructs.azurerm import management_lock, private_dns_a_record, private_endpoint, role_assignment
 
 
@@ -185,12 +186,17 @@ def add_host_records(
             raise ValueError(f"host {host!r} is not a plain DNS name")
         ips = (f"[for c in {nic.output}.properties.ipConfigurations : c.properties.privateIPAddress "
                f'if contains(try(c.properties.privateLinkConnectionProperties.fqdns, []), "{host}")]')
+        if azurerm.major() >= 5:
+            # azurerm 5.0 removed `zone_name` and `resource_group_name` from the record: the zone is named by its id,
+            # `private_dns_zone_id`, now Required (the 5.x bindings' signature; checked 2026-12-02)
+            zone_ref: dict[str, str] = {"private_dns_zone_id": link.dns_zone_ids[zone]}
+        else:
+            zone_ref = {"zone_name": link.dns_zone_names[zone], "resource_group_name": link.resource_group_name}
         out.append(private_dns_a_record.PrivateDnsARecord(
             scope,
             f"{id}-dns-{key}",
             name=label,
-            zone_name=link.dns_zone_names[zone],
-            resource_group_name=link.resource_group_name,
+            **zone_ref,
             ttl=10,  # what a DNS zone group writes
             records=Token.as_list(f"${{{ips}}}"),
             lifecycle=TerraformResourceLifecycle(precondition=[Precondition(

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
+from foundry_constructs import azurerm
 from foundry_constructs.azapi import ArmResource, ArmResourceProps
 from foundry_constructs.azurerm import eventgrid_system_topic, resource_group
 from foundry_constructs.interfaces import HasId
@@ -58,7 +59,10 @@ class KeyExpiryAlerts(Construct):
             location=props.location,
             resource_group_name=props.resource_group.name,
             topic_type="Microsoft.KeyVault.vaults",
-            source_arm_resource_id=props.vault.id,
+            # azurerm 5.0 removed the deprecated `source_arm_resource_id` in favour of `source_resource_id`, now Required
+            # (5.0 upgrade guide, azurerm_eventgrid_system_topic; checked 2026-12-02); 4.55 output unchanged
+            **({"source_resource_id": props.vault.id} if azurerm.major() >= 5
+               else {"source_arm_resource_id": props.vault.id}),
         )
         self.subscription = ArmResource(self, "subscription", ArmResourceProps(
             resource_type=SUBSCRIPTIONS_API,

@@ -28,6 +28,7 @@ from typing import Mapping
 
 from constructs import Construct
 
+from foundry_constructs import azurerm
 from foundry_constructs.azurerm import (
     network_security_group,
     private_dns_zone,
@@ -88,9 +89,14 @@ class RegionalNetwork(Construct):
             self.zones[zone] = private_dns_zone.PrivateDnsZone(
                 self, f"zone-{zone}", name=zone, resource_group_name=rg.name
             )
+            if azurerm.major() >= 5:
+                # azurerm 5.0 removed `resource_group_name` and `private_dns_zone_name` from the link: the zone is
+                # named by its id, `private_dns_zone_id`, now Required (the 5.x bindings' signature; checked 2026-12-02)
+                zone_ref: dict[str, str] = {"private_dns_zone_id": self.zones[zone].id}
+            else:
+                zone_ref = {"resource_group_name": rg.name, "private_dns_zone_name": self.zones[zone].name}
             private_dns_zone_virtual_network_link.PrivateDnsZoneVirtualNetworkLink(
-                self, f"link-{zone}", name=f"{props.name}-link", resource_group_name=rg.name,
-                private_dns_zone_name=self.zones[zone].name, virtual_network_id=self.vnet.id,
+                self, f"link-{zone}", name=f"{props.name}-link", **zone_ref, virtual_network_id=self.vnet.id,
                 registration_enabled=False,
             )
         self.link = PrivateLink(

@@ -43,7 +43,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from cdktf import Token
+from foundry_constructs.cdk import Token
 from constructs import Construct
 
 from foundry_constructs.azurerm import (

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from cdktf import (
+from foundry_constructs.cdk import (
     ITerraformDependable,
     TerraformDataSource,
     TerraformProvider,

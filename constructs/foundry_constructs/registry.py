@@ -15,8 +15,9 @@ endpoints; export off; trusted Azure services bypass), a CanNotDelete lock and
 Replicas are emitted sorted by location: Azure returns them sorted, and any
 other order shows a diff on every plan. The home region is never a replica.
 Every replica takes part in the global endpoint's routing
-(``regional_endpoint_enabled = true``): unset, azurerm 4.55 sends ``false`` and
-the replica syncs images but serves no pull through ``NAME.azurecr.io``.
+(``regional_endpoint_enabled = true``; azurerm 5.x calls it
+``global_endpoint_routing_enabled`` and requires it): unset, azurerm 4.55 sends
+``false`` and the replica syncs images but serves no pull through ``NAME.azurecr.io``.
 Note: the lock also blocks removing a replica until it is lifted.
 """
 
@@ -24,10 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle
+from foundry_constructs.cdk import TerraformResourceLifecycle
 from constructs import Construct
 
-from foundry_constructs import tagging
+from foundry_constructs import azurerm, tagging
 from foundry_constructs.azurerm import container_registry, resource_group
 from foundry_constructs.interfaces import CustomerManagedKey, Lock, add_lock
 
@@ -96,12 +97,7 @@ class GeoReplicatedRegistry(Construct):
                 container_registry.ContainerRegistryGeoreplications(
                     location=r.location,
                     zone_redundancy_enabled=r.zone_redundant,
-                    # Optional without a default: azurerm 4.55 sends false when it is unset
-                    # (container_registry_resource.go, expandReplications:
-                    # RegionEndpointEnabled: pointer.To(value["regional_endpoint_enabled"].(bool))),
-                    # and Azure routes no request of NAME.azurecr.io to such a replica. State reads
-                    # back false too, so plans stay clean while the replica serves nothing.
-                    regional_endpoint_enabled=True,
+                    **_global_endpoint_routing(True),
                     # a replica is a resource of its own and takes tags; adding them later re-PUTs it, so
                     # they are set in the same change as its routing flag
                     tags=dict(tagging.merged(None) or {}) or None,
@@ -119,3 +115,24 @@ class GeoReplicatedRegistry(Construct):
     @property
     def id(self) -> str:
         return self.registry.id
+
+
+def _global_endpoint_routing(enabled: bool) -> dict[str, bool]:
+    """A replica's "takes part in the global endpoint's routing" flag, under the provider's name for it.
+
+    Example::
+
+        _global_endpoint_routing(True)   # {'regional_endpoint_enabled': True} on azurerm 4.x
+
+    Both names map to the replication's ``regionEndpointEnabled`` in Azure (same meaning, same polarity).
+    """
+    if azurerm.major() >= 5:
+        # azurerm 5.0 removed `regional_endpoint_enabled` and made `global_endpoint_routing_enabled` Required
+        # (hashicorp/terraform-provider-azurerm#32680 added it, #32882 made it Required; checked 2026-12-02)
+        return {"global_endpoint_routing_enabled": enabled}
+    # azurerm 4.x: Optional without a default, and the provider sends false when it is unset
+    # (container_registry_resource.go, expandReplications:
+    # RegionEndpointEnabled: pointer.To(value["regional_endpoint_enabled"].(bool))), and Azure routes no
+    # request of NAME.azurecr.io to such a replica. State reads back false too, so plans stay clean while
+    # the replica serves nothing.
+    return {"regional_endpoint_enabled": enabled}

@@ -22,7 +22,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from cdktf import DataResource, LocalExecProvisioner
+from foundry_constructs.cdk import DataResource, LocalExecProvisioner
 from constructs import Construct
 
 from foundry_constructs.addresses import readable

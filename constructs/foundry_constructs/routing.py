@@ -37,7 +37,7 @@ import enum
 import re
 from dataclasses import dataclass
 
-from cdktf import Token
+from foundry_constructs.cdk import Token
 from constructs import Construct
 
 from foundry_constructs.azurerm import resource_group, traffic_manager_external_endpoint, traffic_manager_profile

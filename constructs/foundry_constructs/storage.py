@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle
+from foundry_constructs.cdk import TerraformResourceLifecycle
 from constructs import Construct
 
 from foundry_constructs.azurerm import (

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from cdktf import ITerraformDependable
+from foundry_constructs.cdk import ITerraformDependable
 from constructs import Construct
 
 from foundry_constructs.plain import PlainProviderSpec, ensure_provider, plain_element
