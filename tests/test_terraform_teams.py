@@ -75,6 +75,8 @@ def test_the_provider_list_is_what_the_synthesized_stacks_require(shipped, ws_sy
         assert "backend.type: cloud" in table[key]
     pinned = (ROOT / "docs" / "cdktf-cli.md").read_text().split("## Pinned all the way down")[1].split("\n\n")[1]
     assert set(PROVIDER.findall(pinned)) == stacks | cloud_only, "docs/cdktf-cli.md 'Pinned all the way down'"
+    checklist = README.read_text().split("**Lock files and mirror**")[1].split("- [ ]")[0]
+    assert set(PROVIDER.findall(checklist)) == stacks | cloud_only, "README 'Before your first apply': the mirror"
 
 
 def test_the_docs_show_how_to_lock_each_stack_for_every_platform():
