@@ -187,9 +187,10 @@ def test_customer_managed_keys_add_the_key_resources(tmp_path):
     region = {r["kind"]: r["count"] for r in rep["stacks"][1]["resources"]}
     # the hub's storage and (encryption.hub_customer_managed_key, set here) the hub's metadata
     assert region["Key vault key"] == 2 and region["Private endpoint"] == 7  # + the shared CMK vault
-    # Two keys in the shared vault and two per hub, each rotated once a year: 6 x 30.42 / 365 rotations a month.
+    # Two keys in the shared vault and two per hub, each rotated once a year: 6 x 30.42 / 365 rotations a month;
+    # operations on RSA 3072 keys are advanced ($0.15/10k); the two shared RSA-HSM 3072 keys cost $5 a month each.
     assert line(rep, "Key vault for customer-managed keys")["monthly_usd"] == pytest.approx(
-        10 * 0.03 + 6 * (730 / 24) / 365 * 1.00, abs=0.01)
+        10 * 0.15 + 6 * (730 / 24) / 365 * 1.00 + 2 * 5.00, abs=0.01)
     # The key vault joins the global factors: data 99.9%, key vault 99.99%, Traffic Manager 99.99%.
     assert rep["availability"]["global_percent"] == pytest.approx(100 * 0.999 * 0.9999 * 0.9999, abs=1e-6)
 
@@ -216,9 +217,9 @@ def test_cost_scales_with_size_and_redundancy(tmp_path):
     double = build(write_config(tmp_path, "b.yaml", **{"training_data.size_tb": 100}))
     gzrs = build(write_config(tmp_path, "c.yaml", **{"training_data.redundancy": "GZRS"}))
     grs_line = line(base, "Training data (GRS")
-    assert grs_line["monthly_usd"] == pytest.approx(50 * 1024 * 0.0368, abs=0.01)
+    assert grs_line["monthly_usd"] == pytest.approx(50 * 1000 * 0.0368, abs=0.01)
     assert line(double, "Training data (GRS")["monthly_usd"] == pytest.approx(2 * grs_line["monthly_usd"], abs=0.01)
-    assert line(gzrs, "Training data (GZRS")["monthly_usd"] == pytest.approx(50 * 1024 * 0.0414, abs=0.01)
+    assert line(gzrs, "Training data (GZRS")["monthly_usd"] == pytest.approx(50 * 1000 * 0.0414, abs=0.01)
     assert double["cost"]["total_monthly_usd"] > base["cost"]["total_monthly_usd"]
     assert gzrs["cost"]["total_monthly_usd"] > base["cost"]["total_monthly_usd"]
     table = {row["redundancy"]: row for row in base["comparisons"]["storage_redundancy"]}
@@ -237,7 +238,7 @@ def test_totals_add_up_and_passive_compute_is_free(default_report):
     assert line(default_report, "Container registry (Premium)")["monthly_usd"] == pytest.approx(1.667 * 730 / 24, abs=0.01)
     assert line(default_report, "Private endpoints", stack="fraud-prod-eastus")["monthly_usd"] == pytest.approx(6 * 0.01 * 730)
     assert line(default_report, "Private endpoints", stack="fraud-prod-shared")["monthly_usd"] == pytest.approx(2 * 0.01 * 730)
-    assert c["one_time"][0]["monthly_usd"] == pytest.approx(50 * 1024 * 0.02)
+    assert c["one_time"][0]["monthly_usd"] == pytest.approx(50 * 1000 * 0.02)
     registry = {r["option"].split(",")[0]: r for r in default_report["comparisons"]["registry_tier"]}
     assert registry["Premium"]["chosen"] and registry["Premium"]["monthly_usd"] == pytest.approx(2 * 1.667 * 730 / 24, abs=0.01)
 
@@ -256,7 +257,7 @@ def test_active_nodes_cost_hours_times_price(tmp_path):
 def test_price_override_changes_the_figure(tmp_path):
     rep = build(write_config(tmp_path, **{"report": {"price_overrides": {"storage.hot.grs.gb_month": 0.05,
                                                                          "assume.registry_gb": 800}}}))
-    assert line(rep, "Training data (GRS")["monthly_usd"] == pytest.approx(50 * 1024 * 0.05, abs=0.01)
+    assert line(rep, "Training data (GRS")["monthly_usd"] == pytest.approx(50 * 1000 * 0.05, abs=0.01)
     used = {p["key"]: p for p in rep["cost"]["prices"]}
     assert used["storage.hot.grs.gb_month"]["overridden"] and used["storage.hot.grs.gb_month"]["value"] == 0.05
     assert used["storage.hot.grs.gb_month"]["source"] == "report.price_overrides"

@@ -17,6 +17,7 @@ from app.report.comparisons import comparisons
 from app.report.cost import cost
 from app.report.decisions import decisions
 from app.report.diagram import mermaid
+from app.report.figures import source_rows
 from app.report.inventory import deployment_order, stacks
 from app.report.prices import PriceBook, check_overrides, load_prices
 from app.report.recovery import durability, rpo_rto
@@ -65,5 +66,6 @@ def build(cfg: PlatformConfig, prices_doc: dict[str, Any] | None = None) -> dict
         "comparisons": comp,
         "decisions": decisions(cfg, comp, avail),
         "warnings": warnings,
+        "sources": source_rows(cost_section["prices"], avail["components"]),
     }
 

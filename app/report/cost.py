@@ -12,14 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from app.report.common import DAYS_PER_MONTH, GB_PER_TB, HOURS_PER_MONTH, ACR_INCLUDED_GB, hub_cmk, \
-    hub_storage_redundancy, registry_cmk, spelled, unit_price, vm_key
+from app.report.common import DAYS_PER_MONTH, HOURS_PER_MONTH, ACR_INCLUDED_GB, hub_cmk, \
+    hub_storage_redundancy, registry_cmk, spelled, training_data_gb, training_data_size, unit_price, vm_key
 from app.report.inventory import PRIVATE_DNS_ZONES, REGION_METRIC_ALERTS, SHARED_LOG_ALERTS, SHARED_METRIC_ALERTS, \
     region_endpoints, shared_endpoints
-from app.report.prices import PriceBook
+from app.report.prices import PriceBook, key_charges
 
 if TYPE_CHECKING:  # pragma: no cover
     from app.config import PlatformConfig
+
+# The keys the stacks create, as (key_type, key_size): constructs/foundry_constructs/encryption.py makes every CMK key
+# RSA-HSM 3072 except a hub's, which is RSA-HSM 2048 (hub.py); test_report_sources checks these against a synth.
+SHARED_KEYS = [("RSA-HSM", 3072)]  # the training data's (and the registry's, with registry_customer_managed_key)
+REGION_KEYS = [("RSA-HSM", 3072)]  # each hub's storage, in its region's vault
+HUB_KEYS = [("RSA-HSM", 2048)]  # each hub's metadata (hub_customer_managed_key)
+
 
 @dataclass
 class CostLine:
@@ -126,11 +133,11 @@ def cost(cfg: PlatformConfig, book: PriceBook) -> tuple[dict[str, Any], list[str
     shared = namer.stack("shared")
     home = cfg.regions.primary
     lines: list[CostLine] = _registry_lines(cfg, book, shared)
-    gb = td.size_tb * GB_PER_TB
+    gb = training_data_gb(cfg)
     red = td.redundancy.value
     key = f"storage.hot.{red.lower()}.gb_month"
     lines.append(CostLine(f"Training data ({spelled(red)}, hot)", shared, home, storage_monthly(book, red, gb),
-                          f"{td.size_tb:g} TB = {gb:,.0f} GB x {unit_price(book(key))}/GB-month", (key,)))
+                          f"{training_data_size(cfg)} x {unit_price(book(key))}/GB-month", (key,)))
     churn = book("assume.data_change_fraction_month")
     lines.append(CostLine("Training data geo-replication transfer", shared, home,
                           gb * churn * book("storage.geo_replication.gb"),
@@ -143,12 +150,14 @@ def cost(cfg: PlatformConfig, book: PriceBook) -> tuple[dict[str, Any], list[str
         keys_n = 1 + int(registry_cmk(cfg)) + len(cfg.hub_regions) * (1 + int(hub_cmk(cfg)))
         rot = keys_n * DAYS_PER_MONTH / cfg.encryption.key_rotation_days
         ops = book("assume.key_vault_10k_operations_month")
+        held, held_txt, held_keys = key_charges(book, SHARED_KEYS * (1 + int(registry_cmk(cfg))))
         lines.append(CostLine("Key vault for customer-managed keys", shared, home,
-                              ops * book("key_vault.operations_10k") + rot * book("key_vault.key_rotation"),
-                              f"{ops:g} x 10k ops x {unit_price(book('key_vault.operations_10k'))} + {keys_n} keys x "
+                              ops * book("key_vault.advanced_operations_10k") + rot * book("key_vault.key_rotation") + held,
+                              f"{ops:g} x 10k ops x {unit_price(book('key_vault.advanced_operations_10k'))} + {keys_n} keys x "
                               f"{DAYS_PER_MONTH:.2f}/{cfg.encryption.key_rotation_days} d = {rot:.3f} rotations/month x "
-                              f"{unit_price(book('key_vault.key_rotation'))}",
-                              ("assume.key_vault_10k_operations_month", "key_vault.operations_10k", "key_vault.key_rotation")))
+                              f"{unit_price(book('key_vault.key_rotation'))} + {held_txt}",
+                              ("assume.key_vault_10k_operations_month", "key_vault.advanced_operations_10k",
+                               "key_vault.key_rotation") + held_keys))
     lines.append(_workspace_line(cfg, book, shared, home))
     lines += _alert_lines(book, shared, home, metric=len(SHARED_METRIC_ALERTS), log=len(SHARED_LOG_ALERTS))
     lines += _network_lines(cfg, book, shared, home, len(shared_endpoints(cfg)))
@@ -165,9 +174,10 @@ def cost(cfg: PlatformConfig, book: PriceBook) -> tuple[dict[str, Any], list[str
         lines.append(CostLine(f"Hub default storage ({hs})", stack, loc, storage_monthly(book, hs, hub_gb),
                               f"{hub_gb:g} GB x {unit_price(book(skey))}/GB-month", ("assume.hub_storage_gb", skey)))
         ops = book("assume.key_vault_10k_operations_month")
-        lines.append(CostLine("Hub key vault", stack, loc, ops * book("key_vault.operations_10k"),
-                              f"{ops:g} x 10k ops x {unit_price(book('key_vault.operations_10k'))}",
-                              ("assume.key_vault_10k_operations_month", "key_vault.operations_10k")))
+        held, held_txt, held_keys = key_charges(book, (REGION_KEYS + HUB_KEYS * int(hub_cmk(cfg))) * int(cfg.encryption.customer_managed_keys))
+        lines.append(CostLine("Hub key vault", stack, loc, ops * book("key_vault.operations_10k") + held,
+                              f"{ops:g} x 10k ops x {unit_price(book('key_vault.operations_10k'))}" + (f" + {held_txt}" if held_txt else ""),
+                              ("assume.key_vault_10k_operations_month", "key_vault.operations_10k") + held_keys))
         lines.append(_workspace_line(cfg, book, stack, loc))
         lines += _alert_lines(book, stack, loc, metric=len(REGION_METRIC_ALERTS))
         lines += _network_lines(cfg, book, stack, loc, len(region_endpoints(cfg)))

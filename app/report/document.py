@@ -117,10 +117,15 @@ def blocks(rep: dict[str, Any]) -> list[Block]:
                     [[w["cluster"], w["region"], w["vm_size"], money(w["monthly_usd_per_warm_node"])] for w in md["per_warm_node"]]))
     out.append(("p", md["basis"][0].upper() + md["basis"][1:] + ". " + md["note"]))
 
-    out.append(("h", 3, "Prices used"))
-    out.append(("table", ["key", "value", "unit", "source", "checked", "estimate"],
-                [[f"`{p['key']}`", f"{p['value']:g}", p["unit"], p["source"], p["checked"], "yes" if p["estimate"] else "no"]
-                 for p in c["prices"]]))
+    out.append(("h", 3, "Figures and their sources"))
+    out.append(("p", "Every price, usage assumption, SLA, durability figure and timing above, with where it comes from and "
+                     "when that was checked (`app/prices.yaml`, `app/slas.yaml`). Basis: `price` a Microsoft page or a copy "
+                     "of its retail price feed; `microsoft` a Microsoft page; `estimate`/`unverified` no such source "
+                     "could be read; `seed` the scenario's figure, which Microsoft does not publish; `assumption` usage "
+                     "to measure and override; `override`/`config` set in the config."))
+    out.append(("table", ["figure", "value", "unit", "basis", "checked", "source"],
+                [[f"`{x['id']}`", f"{x['value']:g}", x["unit"], x["basis"], x["checked"] or "", x["source"]]
+                 for x in rep["sources"]]))
 
     out.append(("h", 2, "Decisions and trade-offs"))
     for dcs in rep["decisions"]:
