@@ -12,8 +12,9 @@ Example::
 Sections: the stacks and their resources by kind with the deployment order (a Mermaid
 diagram), availability against ``targets.availability_percent`` (published SLAs, the
 formula, the single-region figure and the multi-region upper bound), RPO/RTO and
-durability per data path, a monthly cost estimate by component and region with the
-comparisons the design rests on, and every choice the config made with its trade-off.
+durability per data path, a monthly cost estimate by component and region, a usage estimate,
+the comparisons the design rests on, every choice the config made with its trade-off, and
+every figure's source and the date it was checked.
 
 One module, one idea:
 
@@ -22,7 +23,9 @@ One module, one idea:
 - :mod:`~app.report.availability` SLAs and the composite availability
 - :mod:`~app.report.recovery` RPO, RTO and durability per data path
 - :mod:`~app.report.prices` the price book (``app/prices.yaml`` + ``report.price_overrides``)
+- :mod:`~app.report.figures` SLAs, durability and timings (``app/slas.yaml``) and the JSON ``sources`` list
 - :mod:`~app.report.cost` the monthly cost lines; :mod:`~app.report.comparisons` the alternatives
+- :mod:`~app.report.usage` the usage estimate (``report.usage``), both modes priced alike
 - :mod:`~app.report.decisions` every choice with its trade-off
 - :mod:`~app.report.assemble` the whole report as data (:func:`build`)
 - :mod:`~app.report.document` the blocks every text renderer walks; one renderer per format:

@@ -21,6 +21,7 @@ from app.report.figures import source_rows
 from app.report.inventory import deployment_order, stacks
 from app.report.prices import PriceBook, check_overrides, load_prices
 from app.report.recovery import durability, rpo_rto
+from app.report.usage import usage
 
 if TYPE_CHECKING:  # pragma: no cover
     from app.config import PlatformConfig
@@ -34,9 +35,10 @@ def build(cfg: PlatformConfig, prices_doc: dict[str, Any] | None = None) -> dict
     avail = availability(cfg)
     comp = comparisons(cfg, book)
     cost_section, unpriced = cost(cfg, book)
-    cost_section["prices"] = book.table()  # comparisons may have used more keys
+    use = usage(cfg, book)
+    cost_section["prices"] = book.table()  # comparisons and usage may have used more keys
     warnings = [{"code": w.code, "path": w.path, "message": w.render()} for w in cfg.warnings]
-    for size in unpriced:
+    for size in sorted(set(unpriced) | set(use["unpriced_vm_sizes"])):
         warnings.append({"code": "unpriced-vm-size", "path": "report.price_overrides",
                          "message": f"no price for {size}: its compute cost is counted as 0; set "
                                     f"report.price_overrides.{vm_key(size)} (USD per node-hour)"})
@@ -63,6 +65,7 @@ def build(cfg: PlatformConfig, prices_doc: dict[str, Any] | None = None) -> dict
         "rpo_rto": rpo_rto(cfg),
         "durability": durability(cfg),
         "cost": cost_section,
+        "usage": use,
         "comparisons": comp,
         "decisions": decisions(cfg, comp, avail),
         "warnings": warnings,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.report.common import money
+from app.report.usage import blocks as usage_blocks
 
 Block = tuple  # ("h", level, text) | ("p", text) | ("ul", [text]) | ("table", headers, rows) | ("mermaid", src)
 
@@ -95,6 +96,8 @@ def blocks(rep: dict[str, Any]) -> list[Block]:
                     [[x["component"], x["stack"], x["region"], x["reason"], x["source"]] for x in c["not_priced"]]))
     out.append(("p", c["not_charged"]))
 
+    out += usage_blocks(rep["usage"])
+
     cm = rep["comparisons"]
     out.append(("h", 3, "Training data redundancy"))
     out.append(("table", ["redundancy", "per month", "vs chosen", "durability", "read / write SLA", "zone loss", "region loss", "allowed here"],
@@ -108,10 +111,14 @@ def blocks(rep: dict[str, Any]) -> list[Block]:
                 [[("**" + r["option"] + "** (chosen)") if r["chosen"] else r["option"], money(r["monthly_usd"]), r["loses"]]
                  for r in cm["registry_tier"]]))
     md = cm["mode"]
+    um = rep["usage"]["modes"]
     out.append(("h", 3, "Active-passive vs active-active (compute)"))
-    out.append(("table", ["mode", "compute per month"], [
-        ["active-passive" + (" (chosen)" if md["chosen"] == "active-passive" else ""), money(md["active_passive_monthly_compute_usd"])],
-        ["active-active" + (" (chosen)" if md["chosen"] == "active-active" else ""), money(md["active_active_monthly_compute_usd"])]]))
+    out.append(("p", "Nodes kept running (min_nodes) plus the usage estimate, both modes priced from the same assumptions:"))
+    out.append(("table", ["mode", "nodes kept running", "training jobs", "inference", "data and images", "total per month"], [
+        [name + (" (chosen)" if md["chosen"] == name else ""), money(md[f"{key}_monthly_compute_usd"]),
+         money(um[name]["training_usd"]), money(um[name]["inference_usd"]), money(um[name]["data_usd"]),
+         money(md[f"{key}_monthly_compute_usd"] + um[name]["total_usd"])]
+        for name, key in (("active-passive", "active_passive"), ("active-active", "active_active"))]))
     if md["per_warm_node"]:
         out.append(("table", ["cluster", "region", "VM size", "per warm node per month"],
                     [[w["cluster"], w["region"], w["vm_size"], money(w["monthly_usd_per_warm_node"])] for w in md["per_warm_node"]]))
