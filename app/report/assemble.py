@@ -16,7 +16,7 @@ from app.report.common import vm_key
 from app.report.comparisons import comparisons
 from app.report.cost import cost
 from app.report.decisions import decisions
-from app.report.diagram import mermaid
+from app.report.diagram import deployment, replication, topology
 from app.report.figures import source_rows
 from app.report.inventory import deployment_order, stacks
 from app.report.prices import PriceBook, check_overrides, load_prices
@@ -32,6 +32,7 @@ def build(cfg: PlatformConfig, prices_doc: dict[str, Any] | None = None) -> dict
     check_overrides(cfg, doc)
     book = PriceBook(doc, cfg.report.price_overrides)
     all_stacks = stacks(cfg)
+    topo = topology(cfg)
     avail = availability(cfg)
     comp = comparisons(cfg, book)
     cost_section, unpriced = cost(cfg, book)
@@ -60,7 +61,9 @@ def build(cfg: PlatformConfig, prices_doc: dict[str, Any] | None = None) -> dict
         },
         "stacks": all_stacks,
         "deployment_order": deployment_order(all_stacks),
-        "diagram": mermaid(all_stacks),
+        "topology": topo,
+        "diagram": replication(cfg, topo),
+        "deployment_diagram": deployment(all_stacks),
         "availability": avail,
         "rpo_rto": rpo_rto(cfg),
         "durability": durability(cfg),

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from app.report.common import money
+from app.report.diagram import ordinal
 from app.report.usage import blocks as usage_blocks
 
-Block = tuple  # ("h", level, text) | ("p", text) | ("ul", [text]) | ("table", headers, rows) | ("mermaid", src)
+Block = tuple  # ("h", level, text) | ("p", text) | ("ul", [text]) | ("table", headers, rows) | ("mermaid", src, id)
 
 
 def _pct(x: float) -> str:
@@ -35,12 +36,20 @@ def blocks(rep: dict[str, Any]) -> list[Block]:
         out.append(("h", 2, "Warnings"))
         out.append(("ul", [w["message"] for w in rep["warnings"]]))
 
+    out.append(("h", 2, "What replicates where"))
+    out.append(("p", "Solid arrows carry traffic, dotted ones take over on failure or replicate asynchronously, the thick "
+                     "one is the training data's geo-replication to its pair; the double-edged box is the primary region. The table "
+                     "says the same in words."))
+    out.append(("mermaid", rep["diagram"], "replication-diagram"))
+    out.append(("table", ["region", "role", "Traffic Manager", "compute", "registry", "training data", "hub storage"],
+                [[t["region"], t["role"], ordinal(t["served"]) if t["served"] else "", t["compute"], t["registry"],
+                  t["training_data"], t["hub_storage"]] for t in rep["topology"]]))
     out.append(("h", 2, "Stacks and deployment order"))
     order = rep["deployment_order"]
     seq = " -> ".join(" + ".join(f"`{n}`" for n in wave) for wave in order["sequence"])
     out.append(("p", f"Deploy {seq}" + (f"; {', '.join(f'`{n}`' for n in order['independent'])} is independent" if order["independent"] else "")
                 + f". {order['rule'][0].upper()}{order['rule'][1:]}."))
-    out.append(("mermaid", rep["diagram"]))
+    out.append(("mermaid", rep["deployment_diagram"], "deployment-diagram"))
     for s in rep["stacks"]:
         out.append(("h", 3, f"{s['name']} ({s['location']})"))
         out.append(("p", f"Role: {s['role']}." + (f" Depends on: {', '.join(f'`{d}`' for d in s['depends_on'])}." if s["depends_on"] else "")))
