@@ -160,3 +160,20 @@ def test_registry_tier_comparison_no_longer_sells_zone_redundancy(rep):
     assert standard
     assert all("no zone redundancy" not in r["loses"] for r in standard)
     assert "zone redundancy stays" in standard[0]["loses"]
+
+
+def test_timings_come_from_the_table(tmp_path, monkeypatch):
+    """Change the geo-replication RPO in the table and the report's RPO check, text and sources follow."""
+    import copy
+
+    import app.report.figures as figures
+
+    doc = copy.deepcopy(load_figures())
+    doc["timings"]["storage.geo_rpo_minutes"]["value"] = 40
+    monkeypatch.setattr(figures, "load_figures", lambda path=None: doc)
+    rep = build(write_config(tmp_path))  # targets.rpo_minutes 30
+    data = next(p for p in rep["rpo_rto"] if p["path"] == "training data")
+    assert data["rpo_minutes_typical"] == 40 and data["meets_rpo_target"] is False
+    assert "typically under 40 minutes" in data["rpo"]
+    assert any("typically < 40 min" in d["tradeoff"] for d in rep["decisions"])
+    assert next(x for x in rep["sources"] if x["id"] == "timing:storage.geo_rpo_minutes")["value"] == 40
