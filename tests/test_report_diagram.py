@@ -35,6 +35,9 @@ def test_promotion_and_active_active_change_the_picture(tmp_path):
     promoted = build(write_config(tmp_path, "p.yaml", **{"regions.active": "westus"}))
     assert rows_by_region(promoted)["westus"]["served"] == 1 and rows_by_region(promoted)["eastus"]["served"] == 2
     assert 'tm -->|"1st"| r1' in promoted["diagram"]
+    assert rows_by_region(promoted)["westus"]["role"] == "secondary, active, promoted"
+    assert rows_by_region(promoted)["eastus"]["role"] == "primary, passive"
+    assert "westus</b>: secondary, active, promoted, served 1st" in promoted["diagram"]
     aa = build(write_config(tmp_path, "aa.yaml", **{"regions.mode": "active-active"}))
     assert rows_by_region(aa)["westus"]["role"] == "secondary, active"
 

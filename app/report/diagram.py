@@ -53,6 +53,9 @@ def topology(cfg: PlatformConfig) -> list[dict[str, Any]]:
     order = serving_order(cfg) if cfg.routing is not None else {}
     secondary_copy = ("readable at the -secondary endpoint during an outage" if cfg.training_data_secondary_readable
                       else "read-only after a customer-initiated account failover")
+    def active(loc: str) -> bool:  # serves: every region in active-active, else the one Traffic Manager serves first
+        return cfg.regions.mode.value == "active-active" or loc == cfg.active_region
+
     rows = []
     for loc in [*cfg.hub_regions, *([pair] if pair and pair not in cfg.hub_regions else [])]:
         hub = loc in cfg.hub_regions
@@ -69,8 +72,8 @@ def topology(cfg: PlatformConfig) -> list[dict[str, Any]]:
                 else f"secondary copy ({spelled(td)}, asynchronous from {primary}; {secondary_copy})" if loc == pair else "")
         rows.append({
             "region": loc,
-            "role": (("primary" if loc == primary else "secondary") + (", passive" if cfg.is_passive(loc) else ", active"))
-            if hub else f"pair of {primary} (no hub)",
+            "role": (("primary" if loc == primary else "secondary") + (", active" if active(loc) else ", passive")
+                     + (", promoted" if cfg.is_promoted(loc) else "")) if hub else f"pair of {primary} (no hub)",
             "served": order.get(loc),
             "compute": ", ".join(f"{s.name} {s.min_nodes}-{s.max_nodes} nodes" for s in cfg.clusters(loc)) if hub else "",
             "registry": reg,
