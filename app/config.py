@@ -78,6 +78,7 @@ from app.config_schema import (
     Regions,
     ReleaseGate,
     Report,
+    Usage,
     ResourceGroups,
     Routing,
     TagKey,
@@ -98,7 +99,7 @@ __all__ = [
     "ExistingRegistry", "ExistingReplica", "Hub", "LocalBackend", "Location", "Mode", "Monitoring", "Naming",
     "Network", "PlatformConfig", "Probe", "RawConfig", "Receivers", "Redundancy", "Registry", "RegistrySku",
     "Regions", "ReleaseGate", "Report", "ResourceGroups", "Routing", "TagKey", "TagValue", "Tags", "Targets",
-    "Thresholds", "TrainingData", "WebhookReceiver", "address_spaces", "cfg_account", "cfg_namer", "load_config",
+    "Thresholds", "TrainingData", "Usage", "WebhookReceiver", "address_spaces", "cfg_account", "cfg_namer", "load_config",
     "price_override_problems", "read_yaml", "routing_hosts",
 ]
 

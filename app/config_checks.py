@@ -284,6 +284,10 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
                                          "the state can call it"))
 
     errors += price_override_problems(raw, _price_keys())
+    names = [c.name for c in raw.compute.clusters]
+    errors += [Problem(code="unknown-cluster", path=f"report.usage.training_node_hours_by_cluster.{name}", value=name,
+                       allowed="a name of compute.clusters: " + ", ".join(names))
+               for name in raw.report.usage.training_node_hours_by_cluster if name not in names]
 
     # Resources the team already has: ids, names, and the settings that would force a replacement.
     from app.adoption import adoption_problems
@@ -364,7 +368,7 @@ def _price_keys() -> frozenset[str]:
 
 
 def price_override_problems(raw: RawConfig, price_keys: frozenset[str] | set[str]) -> list[Problem]:
-    """Every ``report.price_overrides`` key names a price: a key of the price list or ``vm.<a cluster's vm_size>``.
+    """Every ``report.price_overrides`` key names a price: a key of the price list or ``vm.<a cluster's or the inference vm_size>``.
 
     The one check, run by every command that loads the config (synth, report, failure-modes) and by the report
     against the price list it uses.
@@ -372,7 +376,8 @@ def price_override_problems(raw: RawConfig, price_keys: frozenset[str] | set[str
     import difflib
 
     sizes = {c.vm_size for c in raw.compute.clusters} | {
-        o.vm_size for c in raw.compute.clusters for o in c.regions.values() if o.vm_size}
+        o.vm_size for c in raw.compute.clusters for o in c.regions.values() if o.vm_size} | {
+        raw.report.usage.inference_vm_size}
     allowed = sorted(set(price_keys) | {"vm." + size.lower() for size in sizes})
     problems = []
     for key, value in raw.report.price_overrides.items():
@@ -380,7 +385,7 @@ def price_override_problems(raw: RawConfig, price_keys: frozenset[str] | set[str
             continue
         close = difflib.get_close_matches(key, allowed, n=2, cutoff=0.6)
         problems.append(Problem(code="unknown-price-key", path=f"report.price_overrides.{key}", value=value,
-                                allowed="a price key of app/prices.yaml or vm.<a cluster's vm_size in lowercase>: "
+                                allowed="a price key of app/prices.yaml or vm.<a cluster's vm_size or report.usage.inference_vm_size, in lowercase>: "
                                 + ", ".join(allowed),
                                 hint=f"did you mean {' or '.join(close)}?" if close else ""))
     return problems

@@ -439,11 +439,32 @@ class CloudBackend(_Model):
 Backend = Annotated[LocalBackend | AzurermBackend | CloudBackend, Field(discriminator="type")]
 
 
+class Usage(_Model):
+    """What the platform is used for in a month, priced by the report as estimates (app/report/usage.py)."""
+
+    # node-hours of training jobs a month for each cluster (beyond its min_nodes), in the active region
+    # (active-passive) or spread over every hub region (active-active); by cluster name to differ
+    training_node_hours_month: Annotated[float, Field(ge=0, le=1e7)] = 200
+    training_node_hours_by_cluster: dict[Annotated[str, Field(max_length=64)], Annotated[float, Field(ge=0, le=1e7)]] = {}
+    # full reads of training_data.size_tb a month, through the hubs' private endpoints
+    training_data_passes_month: Annotated[float, Field(ge=0, le=1000)] = 1
+    # the team's inference instances (not built by these stacks): size, and how many serve in each serving region
+    # all month; standby instances run in each passive region (active-passive only)
+    inference_vm_size: Annotated[str, Field(pattern=r"^Standard_[A-Za-z0-9_]+\Z")] = "Standard_D4s_v3"
+    inference_instances: Annotated[int, Field(ge=0, le=1000)] = 2
+    inference_standby_instances: Annotated[int, Field(ge=0, le=1000)] = 0
+    # GB of images pushed a month; geo-replication copies each to every replica region
+    images_pushed_gb_month: Annotated[float, Field(ge=0, le=1e7)] = 50
+
+
 class Report(_Model):
-    """Inputs of ``python main.py report``: price overrides (USD per unit, see app/prices.yaml)."""
+    """Inputs of ``python main.py report``: price overrides (USD per unit, see app/prices.yaml), units, usage."""
 
     price_overrides: Annotated[dict[Annotated[str, Field(pattern=r"^[a-z0-9_.]+\Z")], Annotated[float, Field(ge=0, le=1e7)]],
                                Field(max_length=100)] = {}
+    # how training_data.size_tb becomes billed GB: decimal 1 TB = 1,000 GB; binary reads size_tb as TiB, 1,024 GiB each
+    storage_unit: Literal["decimal", "binary"] = "decimal"
+    usage: Usage = Usage()
 
 
 class RawConfig(_Model):

@@ -96,7 +96,8 @@ def maximal_doc() -> dict[str, Any]:
     doc["release_gate"]["image"] = "fraud/scorer:1.4.2"
     doc["compute"]["clusters"][0]["regions"] = {"westus": {"vm_size": "Standard_D8s_v3"}}
     doc["network"]["address_spaces"]["eastus"] = "10.10.0.0/16"
-    doc["report"] = {"price_overrides": {"vm.standard_d4s_v3": 0.2}}
+    doc["report"] = {"price_overrides": {"vm.standard_d4s_v3": 0.2},
+                     "usage": {"inference_vm_size": "Standard_D8s_v3", "training_node_hours_by_cluster": {"cpu-train": 10}}}
     doc["regions"]["active"] = "eastus"
     doc["network"]["operator_ip_ranges"] = ["52.170.12.0/28"]
     # adoption of what the team already has (app/adoption.py): ids, locations and what the resources are today
@@ -116,7 +117,7 @@ def maximal_doc() -> dict[str, Any]:
 
 # maps whose keys are data (not a model's field names)
 MAPS = {"tags.extra", "routing.endpoints", "network.address_spaces", "compute.clusters[].regions",
-        "report.price_overrides", "resource_groups.existing_ids", "resource_groups.existing_locations",
+        "report.price_overrides", "report.usage.training_node_hours_by_cluster", "resource_groups.existing_ids", "resource_groups.existing_locations",
         "registry.existing.replicas"}
 
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -28,7 +29,9 @@ def test_other_region_sets_render_in_every_format(tmp_path, make):
     data = json.loads(report.render(rep, "json"))
     page = report.render(rep, "html")
     for name in names:
-        assert name in md and name in rep["diagram"] and name in page
+        assert name in md and name in rep["deployment_diagram"] and name in page
+    for loc in [rep["meta"]["primary"], *rep["meta"]["secondaries"]]:
+        assert f"<b>{loc}</b>" in rep["diagram"]
     assert data["stacks"] == rep["stacks"]
     if make is europe:
         assert names[1:3] == ["fraud-prod-northeurope", "fraud-prod-westeurope"]
@@ -39,10 +42,10 @@ def test_other_region_sets_render_in_every_format(tmp_path, make):
 
 def test_markdown_has_the_mermaid_fence_and_every_stack(default_report):
     md = report.render(default_report, "markdown")
-    assert "```mermaid\nflowchart TB\n" in md
+    assert "```mermaid\nflowchart TB\n" in md and "```mermaid\nflowchart LR\n" in md
     for name in DEFAULT_STACKS:
         assert name in md
-    for heading in ("## Stacks and deployment order", "## Availability", "## RPO, RTO and durability",
+    for heading in ("## What replicates where", "## Stacks and deployment order", "## Availability", "## RPO, RTO and durability",
                     "## Monthly cost estimate", "## Decisions and trade-offs"):
         assert heading in md
     assert "A_design <= A_regions x A_global" in md
@@ -53,7 +56,8 @@ def test_json_is_deterministic_with_stable_keys():
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
     data = json.loads(first.stdout)
-    assert {"stacks", "availability", "rpo_rto", "durability", "cost", "comparisons", "decisions", "warnings"} <= set(data)
+    assert {"stacks", "topology", "availability", "rpo_rto", "durability", "cost", "usage", "comparisons", "decisions",
+            "warnings", "sources"} <= set(data)
 
 
 class _Refs(html.parser.HTMLParser):
@@ -88,7 +92,7 @@ def test_html_is_self_contained(tmp_path, default_report):
     assert refs.fetches == [] and refs.scripts_with_src == 0
     assert "default-src 'none'" in refs.csp and "connect-src" not in refs.csp
     assert "@import" not in page.split("<script>")[0] and "url(http" not in page
-    assert MERMAID_VERSION in page and '<pre class="mermaid" id="stacks-diagram">' in page
+    assert MERMAID_VERSION in page and '<pre class="mermaid" id="replication-diagram">' in page and 'id="deployment-diagram">' in page
     assert oct(out.stat().st_mode & 0o777) != oct(0o600)
 
 
@@ -126,19 +130,76 @@ def find_browser() -> str:
     pytest.skip(reason)
 
 
-def test_html_diagram_renders_in_a_browser(tmp_path):
+# Appended to a copy of the page: once Mermaid has drawn, the smallest rendered text of each diagram's SVG in CSS px
+# (its computed font size times the SVG's scale on the page), written where --dump-dom shows it.
+MEASURE_TEXT = """<script>
+(function poll() {
+  if (document.body.getAttribute('data-diagram') === 'pending') { setTimeout(poll, 50); return; }
+  var out = [];
+  document.querySelectorAll('pre.mermaid svg').forEach(function (svg) {
+    var vb = svg.viewBox.baseVal, scale = vb && vb.width ? svg.getBoundingClientRect().width / vb.width : 1;
+    var min = 1e9, n = 0;
+    svg.querySelectorAll('text, foreignObject span, foreignObject div, foreignObject p').forEach(function (el) {
+      if (!el.textContent.trim()) return;
+      n += 1; min = Math.min(min, parseFloat(getComputedStyle(el).fontSize) * scale);
+    });
+    out.push(svg.closest('pre').id + '=' + min.toFixed(2) + '/' + n);
+  });
+  document.body.setAttribute('data-text-px', out.join(' '));
+})();
+</script>
+"""
+
+
+def render_in_browser(tmp_path: Path, config: Path, name: str) -> tuple[str, dict[str, tuple[float, int]]]:
+    """The page for ``config`` as a 1,400 px wide headless Chromium renders it: its DOM and each diagram's smallest text."""
     browser = find_browser()
-    out = tmp_path / "report.html"
-    assert run_report("--config", str(three_region(tmp_path)), "--format", "html", "--out", str(out)).returncode == 0
+    out = tmp_path / f"{name}.html"
+    assert run_report("--config", str(config), "--format", "html", "--out", str(out)).returncode == 0
+    head, tail = out.read_text().rsplit("</body>", 1)
+    measured = tmp_path / f"{name}-measured.html"
+    measured.write_text(head + MEASURE_TEXT + "</body>" + tail)
     r = subprocess.run([browser, "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
-                        f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", "--dump-dom",
-                        out.as_uri()], capture_output=True, text=True, timeout=120)
+                        f"--user-data-dir={tmp_path / ('profile-' + name)}", "--window-size=1400,1000",
+                        "--virtual-time-budget=10000", "--dump-dom", measured.as_uri()],
+                       capture_output=True, text=True, timeout=120)
     dom = r.stdout
     assert 'data-diagram="rendered"' in dom, (r.returncode, dom[:500], r.stderr[-2000:])
-    start = dom.index('id="stacks-diagram"')
+    found = dom.split('data-text-px="', 1)[1].split('"', 1)[0]
+    sizes = {k: (float(v.split("/")[0]), int(v.split("/")[1])) for k, v in (x.split("=") for x in found.split())}
+    return dom, sizes
+
+
+def diagram_svg(dom: str, diagram_id: str) -> str:
+    start = dom.index(f'id="{diagram_id}"')
     tag = dom[dom.rindex("<pre", 0, start):dom.index(">", start)]
-    diagram = dom[start:dom.index("</pre>", start)]
-    assert 'data-processed="true"' in tag and "<svg" in diagram
+    assert 'data-processed="true"' in tag, diagram_id
+    svg = dom[start:dom.index("</pre>", start)]
+    assert "<svg" in svg, diagram_id
+    return svg
+
+
+def test_html_diagram_renders_in_a_browser(tmp_path):
+    dom, sizes = render_in_browser(tmp_path, three_region(tmp_path), "three")
+    deploy = diagram_svg(dom, "deployment-diagram")
     for name in ("fraud-prod-shared", "fraud-prod-eastus", "fraud-prod-westus2", "fraud-prod-westus", "fraud-prod-routing"):
-        assert f">{name} (" in diagram, name  # a text node of the rendered SVG, not the source
-    assert "remote state: ids" in diagram and "deploy after" in diagram
+        assert f">{name} (" in deploy, name  # a text node of the rendered SVG, not the source
+    assert "remote state: ids" in deploy and "deploy after" in deploy
+    replication = diagram_svg(dom, "replication-diagram")
+    for text in ("eastus</b>: primary, active, served 1st", "westus2</b>: secondary, passive, served 2nd",
+                 "registry, async", "GRS data to the pair", "Traffic Manager, Priority"):
+        assert text in replication, text
+    # text an approver can read at 1,400 px: at least 12 px in both diagrams
+    assert set(sizes) == {"replication-diagram", "deployment-diagram"}
+    for diagram_id, (px, count) in sizes.items():
+        assert count >= 5 and px >= 12, (diagram_id, px)
+
+
+def test_eight_regions_stay_readable_in_a_browser(tmp_path):
+    dom, sizes = render_in_browser(tmp_path, ROOT / "benchmarks" / "eight-regions.yaml", "eight")
+    for diagram_id, (px, count) in sizes.items():  # drawn one edge per region, 8 regions shrank the text to ~10 px
+        assert count >= 8 and px >= 12, (diagram_id, px)
+    replication = diagram_svg(dom, "replication-diagram")
+    for loc in ("westus", "eastus2", "centralus", "westus2", "westus3", "southcentralus", "northcentralus"):
+        assert f"{loc}</b>: secondary, passive" in replication, loc
+    assert "7 other regions, served 2nd to 8th on failure" in replication

@@ -13,9 +13,9 @@ def test_cost_scales_with_size_and_redundancy(tmp_path):
     double = build(write_config(tmp_path, "b.yaml", **{"training_data.size_tb": 100}))
     gzrs = build(write_config(tmp_path, "c.yaml", **{"training_data.redundancy": "GZRS"}))
     grs_line = line(base, "Training data (GRS")
-    assert grs_line["monthly_usd"] == pytest.approx(50 * 1024 * 0.0368, abs=0.01)
+    assert grs_line["monthly_usd"] == pytest.approx(50 * 1000 * 0.0368, abs=0.01)
     assert line(double, "Training data (GRS")["monthly_usd"] == pytest.approx(2 * grs_line["monthly_usd"], abs=0.01)
-    assert line(gzrs, "Training data (GZRS")["monthly_usd"] == pytest.approx(50 * 1024 * 0.0414, abs=0.01)
+    assert line(gzrs, "Training data (GZRS")["monthly_usd"] == pytest.approx(50 * 1000 * 0.0414, abs=0.01)
     assert double["cost"]["total_monthly_usd"] > base["cost"]["total_monthly_usd"]
     assert gzrs["cost"]["total_monthly_usd"] > base["cost"]["total_monthly_usd"]
     table = {row["redundancy"]: row for row in base["comparisons"]["storage_redundancy"]}
@@ -38,7 +38,7 @@ def test_totals_add_up_and_passive_compute_is_free(default_report):
     rule = line(default_report, "Hub managed-network private endpoints", stack="fraud-prod-westus")
     assert rule["monthly_usd"] == pytest.approx(0.01 * 730) and rule["resources"] == [
         "fraud-prod-westus:azurerm_machine_learning_workspace_network_outbound_rule_private_endpoint.hub_outbound_training_data_blob"]
-    assert c["one_time"][0]["monthly_usd"] == pytest.approx(50 * 1024 * 0.02)
+    assert c["one_time"][0]["monthly_usd"] == pytest.approx(50 * 1000 * 0.02)
     registry = {r["option"].split(",")[0]: r for r in default_report["comparisons"]["registry_tier"]}
     assert registry["Premium"]["chosen"] and registry["Premium"]["monthly_usd"] == pytest.approx(2 * 1.667 * 730 / 24, abs=0.01)
 
@@ -57,7 +57,7 @@ def test_active_nodes_cost_hours_times_price(tmp_path):
 def test_price_override_changes_the_figure(tmp_path):
     rep = build(write_config(tmp_path, **{"report": {"price_overrides": {"storage.hot.grs.gb_month": 0.05,
                                                                          "assume.registry_gb": 800}}}))
-    assert line(rep, "Training data (GRS")["monthly_usd"] == pytest.approx(50 * 1024 * 0.05, abs=0.01)
+    assert line(rep, "Training data (GRS")["monthly_usd"] == pytest.approx(50 * 1000 * 0.05, abs=0.01)
     used = {p["key"]: p for p in rep["cost"]["prices"]}
     assert used["storage.hot.grs.gb_month"]["overridden"] and used["storage.hot.grs.gb_month"]["value"] == 0.05
     assert used["storage.hot.grs.gb_month"]["source"] == "report.price_overrides"

@@ -140,9 +140,9 @@ def test_markdown_says_which_order_is_terraform_and_which_is_policy(default_repo
     assert ("Terraform dependency (reads its state): `fraud-prod-shared`. Released after `fraud-prod-eastus` and the "
             "replication gate (release policy, not a Terraform dependency).") in md
     assert "Terraform's order (manifest.json): `fraud-prod-shared` + `fraud-prod-routing` -> " in md
-    assert 'st1 -. "deploy after (release gate)" .-> st2' in default_report["diagram"]
-    assert 'st0 -- "remote state: ids" --> st2' in default_report["diagram"]
-    assert 'st1 -- "remote state: ids" --> st2' not in default_report["diagram"]
+    assert 's1 -. "deploy after (release gate)" .-> s2' in default_report["deployment_diagram"]
+    assert 's0 -- "remote state: ids" --> s2' in default_report["deployment_diagram"]
+    assert 's1 -- "remote state: ids" --> s2' not in default_report["deployment_diagram"]
 
 
 def test_customer_managed_keys_add_the_key_resources(tmp_path):
@@ -155,12 +155,16 @@ def test_customer_managed_keys_add_the_key_resources(tmp_path):
     region = {r["kind"]: r["count"] for r in rep["stacks"][1]["resources"]}
     # the hub's storage and (encryption.hub_customer_managed_key, set here) the hub's metadata
     assert region["Key vault key"] == 2 and region["Private endpoint"] == 7  # + the shared CMK vault
-    # Each vault's operations, and each key rotated once a year in the vault that holds it.
+    # Each vault's operations, its HSM keys by the month, and each key rotated once a year in the vault that holds it.
+    # The shared vault holds only the two RSA-HSM 3072 keys: advanced operations ($0.15/10k), $5 a key-month.
     rot = (730 / 24) / 365 * 1.00
     assert [ln["monthly_usd"] for ln in rep["cost"]["lines"] if ln["component"] == "Key vault for customer-managed keys"] \
-        == [pytest.approx(10 * 0.03 + 2 * rot, abs=0.01)]
+        == [pytest.approx(10 * 0.15 + 2 * 5.00 + 2 * rot, abs=0.01)]
+    # A hub's vault: the hub storage's RSA-HSM 3072 key ($5) and the hub's RSA-HSM 2048 key ($1).
     hub_vaults = [ln for ln in rep["cost"]["lines"] if ln["component"] == "Hub key vault"]
-    assert [ln["monthly_usd"] for ln in hub_vaults] == [pytest.approx(10 * 0.03 + 2 * rot, abs=0.01)] * 2
+    assert [ln["monthly_usd"] for ln in hub_vaults] == [pytest.approx(10 * 0.03 + 5.00 + 1.00 + 2 * rot, abs=0.01)] * 2
+    for ln in hub_vaults:
+        assert "1 RSA-HSM 3072 key x $5/month" in ln["formula"] and "1 RSA-HSM 2048 key x $1/month" in ln["formula"]
     # The key vault joins the global factors: data 99.9%, key vault 99.99%, Traffic Manager 99.99%.
     assert rep["availability"]["global_percent"] == pytest.approx(100 * 0.999 * 0.9999 * 0.9999, abs=1e-6)
 

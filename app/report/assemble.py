@@ -16,14 +16,17 @@ from app.report.common import vm_key
 from app.report.comparisons import comparisons
 from app.report.cost import cost
 from app.report.decisions import decisions
-from app.report.diagram import mermaid
+from app.report.diagram import deployment, replication, topology
+from app.report.figures import source_rows
 from app.report.inventory import deployment_order, stacks
 from app.report.prices import PriceBook, check_overrides, load_prices
 from app.report.recovery import durability, rpo_rto
 from app.report.synthesized import Output, synthesize
+from app.report.usage import usage
 
 if TYPE_CHECKING:  # pragma: no cover
     from app.config import PlatformConfig
+
 
 def build(cfg: PlatformConfig, prices_doc: dict[str, Any] | None = None, output: Output | None = None) -> dict[str, Any]:
     """The report as plain data (the JSON format); deterministic for a given config and price table.
@@ -36,12 +39,14 @@ def build(cfg: PlatformConfig, prices_doc: dict[str, Any] | None = None, output:
     out = output if output is not None else synthesize(cfg)
     book = PriceBook(doc, cfg.report.price_overrides)
     all_stacks = stacks(cfg, out)
+    topo = topology(cfg)
     avail = availability(cfg, out.built)
     comp = comparisons(cfg, book)
     cost_section, unpriced = cost(cfg, book, out)
-    cost_section["prices"] = book.table()  # comparisons may have used more keys
+    use = usage(cfg, book)
+    cost_section["prices"] = book.table()  # comparisons and usage may have used more keys
     warnings = [{"code": w.code, "path": w.path, "message": w.render()} for w in cfg.warnings]
-    for size in unpriced:
+    for size in sorted(set(unpriced) | set(use["unpriced_vm_sizes"])):
         warnings.append({"code": "unpriced-vm-size", "path": "report.price_overrides",
                          "message": f"no price for {size}: its compute cost is counted as 0; set "
                                     f"report.price_overrides.{vm_key(size)} (USD per node-hour)"})
@@ -70,13 +75,17 @@ def build(cfg: PlatformConfig, prices_doc: dict[str, Any] | None = None, output:
         },
         "stacks": all_stacks,
         "deployment_order": deployment_order(all_stacks),
-        "diagram": mermaid(all_stacks),
+        "topology": topo,
+        "diagram": replication(cfg, topo),
+        "deployment_diagram": deployment(all_stacks),
         "availability": avail,
         "rpo_rto": rpo_rto(cfg, out.built, avail),
         "durability": durability(cfg),
         "cost": cost_section,
+        "usage": use,
         "comparisons": comp,
         "decisions": decisions(cfg, comp, avail, out),
         "warnings": warnings,
+        "sources": source_rows(cost_section["prices"], avail["components"]),
     }
 

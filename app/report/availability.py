@@ -9,63 +9,14 @@ Example::
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.report.common import MINUTES_PER_MONTH, registry_cmk, rounded
+from app.report.figures import SLAS, checked
 
 if TYPE_CHECKING:  # pragma: no cover
     from app.built import Built
     from app.config import PlatformConfig
-
-SLA_CHECKED = "2026-11-22"
-SLA_DOC = "https://www.microsoft.com/licensing/docs/view/Service-Level-Agreements-SLA-for-Online-Services"
-
-
-@dataclass(frozen=True, slots=True)
-class Sla:
-    service: str
-    percent: float
-    source: str
-    basis: str
-
-
-SLAS: dict[str, Sla] = {
-    "machine_learning": Sla(
-        "Azure Machine Learning (Foundry hub)", 99.9, SLA_DOC,
-        "secondary sources agree on 99.9% (nextsignal.io Azure ML SLA guide; gmicloud.ai, 2026-04); "
-        "the SLA document itself was not readable offline"),
-    "container_registry": Sla(
-        "Container Registry (each replica)", 99.9, SLA_DOC,
-        "most references list 99.9%, one lists 99.95% for Premium; Microsoft's reliability guide "
-        "(learn.microsoft.com/azure/reliability/reliability-container-registry) defers to the SLA document; the lower figure is used"),
-    "key_vault": Sla(
-        "Key Vault", 99.99, SLA_DOC,
-        "most references list 99.99% (one guide says 99.9%); not confirmed against the SLA document"),
-    "storage_read": Sla(
-        "Storage, reads (LRS, ZRS, GRS, GZRS; hot tier)", 99.9,
-        "https://azure.microsoft.com/ja-jp/support/legal/sla/storage/v1_1/",
-        "Microsoft's Storage SLA text: 99.9% for reads from LRS/ZRS/GRS (99% cool tier)"),
-    "storage_write": Sla(
-        "Storage, writes (all redundancies; hot tier)", 99.9,
-        "https://azure.microsoft.com/ja-jp/support/legal/sla/storage/v1_1/",
-        "Microsoft's Storage SLA text: 99.9% for writes to LRS/ZRS/GRS/RA-GRS"),
-    "storage_ra_read": Sla(
-        "Storage, reads (RA-GRS, RA-GZRS; hot tier)", 99.99,
-        "https://azure.microsoft.com/ja-jp/support/legal/sla/storage/v1_1/",
-        "Microsoft's Storage SLA text: 99.99% for RA-GRS reads when failed reads are retried on the secondary"),
-    "cmk_key_vault": Sla(
-        "Key Vault (shared, customer-managed keys)", 99.99, SLA_DOC,
-        "as Key Vault above; what its keys encrypt stops serving when a key cannot be read"),
-    "traffic_manager": Sla(
-        "Traffic Manager", 99.99, SLA_DOC,
-        "every reference found lists 99.99% (DNS answers); Microsoft's reliability guide defers to the SLA document"),
-    "private_link": Sla(
-        "Private Link (private endpoints)", 99.99, SLA_DOC,
-        "not verified: no stored source gave a figure; 99.99% is the figure commonly quoted"),
-    "log_analytics": Sla("Log Analytics", 99.9, SLA_DOC, "secondary sources (architecture references) list 99.9%"),
-    "application_insights": Sla("Application Insights", 99.9, SLA_DOC, "secondary sources list 99.9%"),
-}
 
 
 def serial(percents: list[float]) -> float:
@@ -110,20 +61,20 @@ def availability(cfg: PlatformConfig, built: Built) -> dict[str, Any]:
             "cmk_key_vault": "key of the training data" + (" and the registry" if registry_cmk(cfg) else "")
                              + "; the hubs' keys live in each region's own vault"}
     components = [{"key": k, "service": SLAS[k].service, "role": role[k], "scope": "each region", "percent": SLAS[k].percent,
-                   "source": SLAS[k].source, "basis": SLAS[k].basis} for k in region_keys]
+                   "source": SLAS[k].source, "basis": SLAS[k].basis, "checked": SLAS[k].checked} for k in region_keys]
     components += [{"key": k, "service": SLAS[k].service, "role": role[k], "scope": "global", "percent": SLAS[k].percent,
-                    "source": SLAS[k].source, "basis": SLAS[k].basis} for k in global_keys]
+                    "source": SLAS[k].source, "basis": SLAS[k].basis, "checked": SLAS[k].checked} for k in global_keys]
     ingress = cfg.routing.ingress_sla_percent if cfg.routing is not None else None
     if ingress is not None:
         components.append({
             "key": "ingress", "service": "Scoring ingress and endpoints (yours: external to these stacks)",
             "role": "each region's scoring endpoint, its ingress, and the public health path Traffic Manager probes",
-            "scope": "each region, inference only", "percent": ingress, "source": "routing.ingress_sla_percent",
+            "scope": "each region, inference only", "percent": ingress, "source": "routing.ingress_sla_percent", "checked": None,
             "basis": "assumed, not built by these stacks; set routing.ingress_sla_percent to your chain's SLA (the "
                      "default, 99.95%, is Azure Application Gateway v2's)"})
     components += [{"key": k, "service": SLAS[k].service, "role": "monitoring, not in the request path",
-                    "scope": "excluded", "percent": SLAS[k].percent, "source": SLAS[k].source, "basis": SLAS[k].basis}
-                   for k in ("log_analytics", "application_insights")]
+                    "scope": "excluded", "percent": SLAS[k].percent, "source": SLAS[k].source, "basis": SLAS[k].basis,
+                    "checked": SLAS[k].checked} for k in ("log_analytics", "application_insights")]
     chains = {loc: [SLAS[k].percent for k in region_keys] for loc in cfg.hub_regions}
     figures = composite(chains, [SLAS[k].percent for k in global_keys], cfg.regions.primary)
     target = cfg.targets.availability_percent
@@ -157,7 +108,7 @@ def availability(cfg: PlatformConfig, built: Built) -> dict[str, Any]:
     rto_target = cfg.targets.rto_minutes
     return {
         "target_percent": target,
-        "sla_checked": SLA_CHECKED,
+        "sla_checked": checked(),
         "components": components,
         "formula": {
             "region": "A_region = " + " x ".join(f"A_{k}" for k in region_keys),

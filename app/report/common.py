@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.report.figures import DURABILITY_NINES  # noqa: F401  (sourced in app/slas.yaml; re-exported here)
+
 if TYPE_CHECKING:  # pragma: no cover - typing only; importing the model loads pydantic
     from app.config import PlatformConfig
 
 HOURS_PER_MONTH = 730  # Azure's billing month
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24
 MINUTES_PER_MONTH = HOURS_PER_MONTH * 60
-GB_PER_TB = 1024  # Azure storage bills binary gigabytes
+GB_PER_UNIT = {"decimal": 1000, "binary": 1024}  # report.storage_unit: TB -> GB, or TiB -> GiB
 
-DURABILITY_NINES = {"LRS": 11, "ZRS": 12, "GRS": 16, "RAGRS": 16, "GZRS": 16, "RAGZRS": 16}
 REDUNDANCIES = ("LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS")
 SPELLED = {"RAGRS": "RA-GRS", "RAGZRS": "RA-GZRS"}
 ACR_INCLUDED_GB = {"Basic": 10, "Standard": 100, "Premium": 500}
@@ -50,6 +51,22 @@ def hub_storage_redundancy(loc: str) -> str:
 
     return PlatformConfig.hub_storage_replication(loc)
 
+
+
+def training_data_gb(cfg: PlatformConfig) -> float:
+    """The training data in the unit prices are per: ``size_tb`` x 1,000 GB (decimal, the default) or x 1,024 (binary).
+
+    Microsoft's Blob price list says "GB" without defining it; ``report.storage_unit: binary`` reads ``size_tb`` as
+    TiB and prices GiB (docs/report-sources.md, "Storage units").
+    """
+    return cfg.training_data.size_tb * GB_PER_UNIT[cfg.report.storage_unit]
+
+
+def training_data_size(cfg: PlatformConfig) -> str:
+    """``50 TB = 50,000 GB (decimal)``: the size, the unit and the conversion, as every formula states it."""
+    unit = cfg.report.storage_unit
+    tb, gb = ("TB", "GB") if unit == "decimal" else ("TiB", "GiB")
+    return f"{cfg.training_data.size_tb:g} {tb} = {training_data_gb(cfg):,.0f} {gb} ({unit}, 1 {tb} = {GB_PER_UNIT[unit]:,} {gb})"
 
 
 def money(x: float) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from app.regions import region
 from app.report.availability import SLAS
-from app.report.common import DAYS_PER_MONTH, DURABILITY_NINES, GB_PER_TB, HOURS_PER_MONTH, REDUNDANCIES, spelled, vm_key
+from app.report.common import DAYS_PER_MONTH, DURABILITY_NINES, HOURS_PER_MONTH, REDUNDANCIES, spelled, training_data_gb, vm_key
 from app.report.cost import storage_monthly
 from app.report.prices import PriceBook
 
@@ -34,7 +34,7 @@ def compute_monthly(cfg: PlatformConfig, book: PriceBook, loc: str, min_nodes: C
 
 def comparisons(cfg: PlatformConfig, book: PriceBook) -> dict[str, Any]:
     td = cfg.training_data
-    gb = td.size_tb * GB_PER_TB
+    gb = training_data_gb(cfg)
     chosen = td.redundancy.value
     home = region(cfg.regions.primary)
     base = storage_monthly(book, chosen, gb)
@@ -62,7 +62,8 @@ def comparisons(cfg: PlatformConfig, book: PriceBook) -> dict[str, Any]:
          "loses": "nothing: one name, local pulls in every region, pulls survive the home region's loss"},
         {"option": f"Standard, one registry per region ({n_all})", "monthly_usd": round(n_all * std_each, 2), "chosen": False,
          "loses": "geo-replication: each region's registry is pushed to separately (version drift between regions); "
-                  "no private endpoints, so public access stays on; no zone redundancy; lower throughput for big images"},
+                  "no private endpoints, so public access stays on; lower throughput for big images (zone redundancy stays: "
+                  "Microsoft gives it to every tier in regions with zones, at no cost)"},
         {"option": "Standard, one registry in the primary region", "monthly_usd": round(std_each, 2), "chosen": False,
          "loses": "every secondary pulls across regions, and pulls fail while the primary region is down: the "
                   "secondaries cannot start anything then"},

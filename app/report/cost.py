@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.report.charges import is_outbound_rule, not_charged
-from app.report.common import ACR_INCLUDED_GB, DAYS_PER_MONTH, GB_PER_TB, HOURS_PER_MONTH, hub_cmk, spelled, \
-    unit_price, vm_key
+from app.report.common import ACR_INCLUDED_GB, DAYS_PER_MONTH, HOURS_PER_MONTH, hub_cmk, spelled, training_data_gb, \
+    training_data_size, unit_price, vm_key
 from app.report.inventory import _days, scopes
-from app.report.prices import PriceBook
+from app.report.prices import PriceBook, key_charges
 from app.report.synthesized import Output, Resource
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -84,12 +84,12 @@ def training_data_lines(cfg: PlatformConfig, book: PriceBook, out: Output, stack
                         home: str) -> tuple[list[CostLine], list[CostLine]]:
     """The training data account's capacity and geo-replication (monthly), and its first replication (one-time)."""
     lines, once = [], []
-    gb = cfg.training_data.size_tb * GB_PER_TB
+    gb = training_data_gb(cfg)
     for acc in out.resources(stack, "azurerm_storage_account"):
         red = acc.body["account_replication_type"]
         key = f"storage.hot.{red.lower()}.gb_month"
         lines.append(CostLine(f"Training data ({spelled(red)}, hot)", stack, home, storage_monthly(book, red, gb),
-                              f"{cfg.training_data.size_tb:g} TB = {gb:,.0f} GB x {unit_price(book(key))}/GB-month",
+                              f"{training_data_size(cfg)} x {unit_price(book(key))}/GB-month",
                               (key,), (acc.address,)))
         if red in ("LRS", "ZRS"):
             continue
@@ -117,15 +117,26 @@ def hub_storage_lines(book: PriceBook, out: Output, stack: str, loc: str) -> lis
     return lines
 
 
-def key_vault_lines(book: PriceBook, out: Output, stack: str, loc: str, component: str) -> list[CostLine]:
-    """Operations on each vault of the stack, and the automatic rotations of the keys in them."""
+def key_vault_lines(book: PriceBook, out: Output, stack: str, loc: str, component: str,
+                    ops_key: str = "key_vault.operations_10k") -> list[CostLine]:
+    """Operations on each vault of the stack, the monthly charge of its HSM keys, and their automatic rotations.
+
+    ``ops_key`` prices the operations: ``key_vault.advanced_operations_10k`` for the shared vault, which holds only the
+    customer-managed keys (RSA-HSM 3072: every operation is a wrap/unwrap on an advanced key); a hub's vault is mostly
+    read for secrets, so its operations stay at the standard price.
+    """
     vaults, keys = out.resources(stack, "azurerm_key_vault"), out.resources(stack, "azurerm_key_vault_key")
     if not vaults:
         return []
     ops = book("assume.key_vault_10k_operations_month")
-    amount = len(vaults) * ops * book("key_vault.operations_10k")
-    formula = f"{_plural(len(vaults), 'vault')} x {ops:g} x 10k ops x {unit_price(book('key_vault.operations_10k'))}"
-    price_keys: tuple[str, ...] = ("assume.key_vault_10k_operations_month", "key_vault.operations_10k")
+    amount = len(vaults) * ops * book(ops_key)
+    formula = f"{_plural(len(vaults), 'vault')} x {ops:g} x 10k ops x {unit_price(book(ops_key))}"
+    price_keys: tuple[str, ...] = ("assume.key_vault_10k_operations_month", ops_key)
+    held, held_txt, held_keys = key_charges(book, [(k.body["key_type"], k.body.get("key_size")) for k in keys])
+    if held_txt:
+        amount += held
+        formula += f" + {held_txt}"
+        price_keys += held_keys
     rotating = [(k, _days(k.body)) for k in keys if _days(k.body)]
     if rotating:
         rot = sum(DAYS_PER_MONTH / days for _, days in rotating)
@@ -252,7 +263,8 @@ def cost(cfg: PlatformConfig, book: PriceBook, out: Output) -> tuple[dict[str, A
             monthly, once = training_data_lines(cfg, book, out, stack, loc)
             lines += monthly
             one_time += once
-            lines += key_vault_lines(book, out, stack, loc, "Key vault for customer-managed keys")
+            lines += key_vault_lines(book, out, stack, loc, "Key vault for customer-managed keys",
+                                     "key_vault.advanced_operations_10k")
         elif scope == "region":
             c_lines, missing = compute_lines(cfg, book, out, stack, loc)
             lines += c_lines

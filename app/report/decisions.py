@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.regions import region
 from app.report.common import hub_cmk, hub_storage_redundancy, money, registry_cmk, spelled
+from app.report.figures import timing
 from app.report.recovery import failover_detection_seconds
 from app.report.synthesized import Output
 
@@ -64,7 +65,8 @@ def decisions(cfg: PlatformConfig, comp: dict[str, Any], avail: dict[str, Any], 
                 "Active-active costs no more than active-passive while idle, and failover to "
                 f"{', '.join(cold)} still waits for a scale-out from zero (see the inference RTO); set min_nodes above 0 "
                 "there to make failover a routing change. Hub metadata is still per region.")
-    rpo_ok = t.rpo_minutes >= 15
+    geo_rpo = timing("storage.geo_rpo_minutes").value
+    rpo_ok = t.rpo_minutes >= geo_rpo
     gzrs, ra = storage[spelled("GZRS")], storage[spelled("RAGRS")]
     zone_txt = (f"GZRS would add zone redundancy inside {primary} (a zone loss then needs no failover) for "
                 f"{money(gzrs['monthly_usd'] - storage[spelled(red)]['monthly_usd'])}/month more"
@@ -73,9 +75,9 @@ def decisions(cfg: PlatformConfig, comp: dict[str, Any], avail: dict[str, Any], 
         zone_txt = f"{spelled(red)} already survives a zone loss in {primary} without a failover"
     add(f"Training data: {spelled(red)} against an RPO of {t.rpo_minutes} min",
         f"{td.size_tb:g} TB on {spelled(red)}, replicated asynchronously to {home.pair}.",
-        ("Geo-replication typically lags under 15 minutes, which fits the RPO, but Azure gives no SLA on the lag: watch "
+        (f"Geo-replication typically lags under {geo_rpo:g} minutes, which fits the RPO, but Azure gives no SLA on the lag: watch "
          "the Last Sync Time. " if rpo_ok else
-         f"An RPO of {t.rpo_minutes} min is below what asynchronous geo-replication can promise (typically < 15 min, no SLA). ")
+         f"An RPO of {t.rpo_minutes} min is below what asynchronous geo-replication can promise (typically < {geo_rpo:g} min, no SLA). ")
         + zone_txt + "; " + (f"RA-GRS would make the copy in {home.pair} readable during an outage for "
                              f"{money(ra['monthly_usd'] - storage[spelled(red)]['monthly_usd'])}/month more."
                              if not red.startswith("RA") else "the copy in the pair is readable during an outage."))

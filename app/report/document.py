@@ -12,8 +12,10 @@ import math
 from typing import Any
 
 from app.report.common import money
+from app.report.diagram import ordinal
+from app.report.usage import blocks as usage_blocks
 
-Block = tuple  # ("h", level, text) | ("p", text) | ("ul", [text]) | ("table", headers, rows) | ("mermaid", src)
+Block = tuple  # ("h", level, text) | ("p", text) | ("ul", [text]) | ("table", headers, rows) | ("mermaid", src, id)
 
 
 def _pct(x: float, gap: float | None = None) -> str:
@@ -53,6 +55,14 @@ def blocks(rep: dict[str, Any]) -> list[Block]:
         out.append(("h", 2, "Warnings"))
         out.append(("ul", [w["message"] for w in rep["warnings"]]))
 
+    out.append(("h", 2, "What replicates where"))
+    out.append(("p", "Solid arrows carry traffic, dotted ones take over on failure or replicate asynchronously, the thick "
+                     "one is the training data's geo-replication to its pair; the double-edged box is the primary region. The table "
+                     "says the same in words."))
+    out.append(("mermaid", rep["diagram"], "replication-diagram"))
+    out.append(("table", ["region", "role", "Traffic Manager", "compute", "registry", "training data", "hub storage"],
+                [[t["region"], t["role"], ordinal(t["served"]) if t["served"] else "", t["compute"], t["registry"],
+                  t["training_data"], t["hub_storage"]] for t in rep["topology"]]))
     out.append(("h", 2, "Stacks and deployment order"))
     order = rep["deployment_order"]
     seq = " -> ".join(" + ".join(f"`{n}`" for n in wave) for wave in order["sequence"])
@@ -60,7 +70,7 @@ def blocks(rep: dict[str, Any]) -> list[Block]:
     out.append(("p", f"Release order: {seq}" + (f"; {', '.join(f'`{n}`' for n in order['independent'])} is independent"
                                                  if order["independent"] else "")
                 + f". Terraform's order (manifest.json): {waves}. {order['rule'][0].upper()}{order['rule'][1:]}."))
-    out.append(("mermaid", rep["diagram"]))
+    out.append(("mermaid", rep["deployment_diagram"], "deployment-diagram"))
     for s in rep["stacks"]:
         out.append(("h", 3, f"{s['name']} ({s['location']})"))
         out.append(("p", f"Role: {s['role']}."
@@ -147,6 +157,8 @@ def blocks(rep: dict[str, Any]) -> list[Block]:
         out.append(("p", "**Neither priced nor known to be free:** " + ", ".join(f"`{a}`" for a in c["unclassified"])))
     out.append(("p", c["not_included"]))
 
+    out += usage_blocks(rep["usage"])
+
     cm = rep["comparisons"]
     out.append(("h", 3, "Training data redundancy"))
     out.append(("table", ["redundancy", "per month", "vs chosen", "durability", "read / write SLA", "zone loss", "region loss", "allowed here"],
@@ -160,19 +172,28 @@ def blocks(rep: dict[str, Any]) -> list[Block]:
                 [[("**" + r["option"] + "** (chosen)") if r["chosen"] else r["option"], money(r["monthly_usd"]), r["loses"]]
                  for r in cm["registry_tier"]]))
     md = cm["mode"]
+    um = rep["usage"]["modes"]
     out.append(("h", 3, "Active-passive vs active-active (compute)"))
-    out.append(("table", ["mode", "compute per month"], [
-        ["active-passive" + (" (chosen)" if md["chosen"] == "active-passive" else ""), money(md["active_passive_monthly_compute_usd"])],
-        ["active-active" + (" (chosen)" if md["chosen"] == "active-active" else ""), money(md["active_active_monthly_compute_usd"])]]))
+    out.append(("p", "Nodes kept running (min_nodes) plus the usage estimate, both modes priced from the same assumptions:"))
+    out.append(("table", ["mode", "nodes kept running", "training jobs", "inference", "data and images", "total per month"], [
+        [name + (" (chosen)" if md["chosen"] == name else ""), money(md[f"{key}_monthly_compute_usd"]),
+         money(um[name]["training_usd"]), money(um[name]["inference_usd"]), money(um[name]["data_usd"]),
+         money(md[f"{key}_monthly_compute_usd"] + um[name]["total_usd"])]
+        for name, key in (("active-passive", "active_passive"), ("active-active", "active_active"))]))
     if md["per_warm_node"]:
         out.append(("table", ["cluster", "region", "VM size", "per warm node per month"],
                     [[w["cluster"], w["region"], w["vm_size"], money(w["monthly_usd_per_warm_node"])] for w in md["per_warm_node"]]))
     out.append(("p", md["basis"][0].upper() + md["basis"][1:] + ". " + md["note"]))
 
-    out.append(("h", 3, "Prices used"))
-    out.append(("table", ["key", "value", "unit", "source", "checked", "estimate"],
-                [[f"`{p['key']}`", f"{p['value']:g}", p["unit"], p["source"], p["checked"], "yes" if p["estimate"] else "no"]
-                 for p in c["prices"]]))
+    out.append(("h", 3, "Figures and their sources"))
+    out.append(("p", "Every price, usage assumption, SLA, durability figure and timing above, with where it comes from and "
+                     "when that was checked (`app/prices.yaml`, `app/slas.yaml`). Basis: `price` a Microsoft page or a copy "
+                     "of its retail price feed; `microsoft` a Microsoft page; `estimate`/`unverified` no such source "
+                     "could be read; `seed` the scenario's figure, which Microsoft does not publish; `assumption` usage "
+                     "to measure and override; `override`/`config` set in the config."))
+    out.append(("table", ["figure", "value", "unit", "basis", "checked", "source"],
+                [[f"`{x['id']}`", f"{x['value']:g}", x["unit"], x["basis"], x["checked"] or "", x["source"]]
+                 for x in rep["sources"]]))
 
     out.append(("h", 2, "Decisions and trade-offs"))
     for dcs in rep["decisions"]:

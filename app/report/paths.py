@@ -36,7 +36,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from app.report.availability import SLAS, composite
+from app.report.availability import composite
+from app.report.figures import SLAS
 from app.report.common import MINUTES_PER_MONTH, rounded, spelled
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -10,6 +10,8 @@ Example::
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +52,34 @@ class PriceBook:
                          "checked": e.get("checked", ""), "estimate": self.estimate(key),
                          "overridden": key in self.overrides, "note": e.get("note", "")})
         return rows
+
+
+def key_month_key(key_type: str, key_size: int | None) -> str | None:
+    """Price key of a Key Vault key's monthly charge: HSM RSA 2048 and "advanced" HSM keys differ; software keys are free.
+
+    >>> key_month_key("RSA-HSM", 3072), key_month_key("RSA-HSM", 2048), key_month_key("RSA", 3072)
+    ('key_vault.hsm_advanced_key_month', 'key_vault.hsm_key_month', None)
+    """
+    if not key_type.endswith("-HSM"):
+        return None
+    return "key_vault.hsm_key_month" if key_type == "RSA-HSM" and key_size == 2048 else "key_vault.hsm_advanced_key_month"
+
+
+def key_charges(book: PriceBook, keys: Iterable[tuple[str, int | None]]) -> tuple[float, str, tuple[str, ...]]:
+    """Monthly charge of Key Vault keys given as (key_type, key_size): the amount, its formula and the price keys.
+
+    >>> key_charges(PriceBook(load_prices(), {}), [("RSA-HSM", 3072), ("RSA-HSM", 3072), ("RSA-HSM", 2048)])
+    (11.0, '2 RSA-HSM 3072 keys x $5/month + 1 RSA-HSM 2048 key x $1/month', ('key_vault.hsm_advanced_key_month', 'key_vault.hsm_key_month'))
+    """
+    amount, parts, used = 0.0, [], []
+    for (key_type, size), n in Counter(keys).items():
+        price_key = key_month_key(key_type, size)
+        if price_key is None:
+            continue
+        amount += n * book(price_key)
+        parts.append(f"{n} {key_type} {size} key{'s' * (n != 1)} x ${book(price_key):.4g}/month")
+        used.append(price_key)
+    return amount, " + ".join(parts), tuple(dict.fromkeys(used))
 
 
 def load_prices(path: Path = PRICES_FILE) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 Example::
 
     >>> page = render_html(build(cfg))
-    >>> '<pre class="mermaid" id="stacks-diagram">' in page
+    >>> '<pre class="mermaid" id="replication-diagram">' in page
     True
 """
 
@@ -51,7 +51,7 @@ def render_html(rep: dict[str, Any]) -> str:
         elif kind == "code":
             body.append(f"<pre>{html.escape(b[1])}</pre>")
         elif kind == "mermaid":
-            body.append(f'<div class="diagram"><pre class="mermaid" id="stacks-diagram">{html.escape(b[1])}</pre></div>')
+            body.append(f'<div class="diagram"><pre class="mermaid" id="{html.escape(b[2])}">{html.escape(b[1])}</pre></div>')
             body.append(f"<details><summary>Diagram source (Mermaid)</summary><pre>{html.escape(b[1])}</pre></details>")
         elif kind == "table":
             head = "".join(f"<th>{_inline(h)}</th>" for h in b[1])
