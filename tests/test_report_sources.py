@@ -178,3 +178,11 @@ def test_timings_come_from_the_table(tmp_path, monkeypatch):
     assert "typically under 40 minutes" in data["rpo"]
     assert any("typically < 40 min" in d["tradeoff"] for d in rep["decisions"])
     assert next(x for x in rep["sources"] if x["id"] == "timing:storage.geo_rpo_minutes")["value"] == 40
+
+
+def test_a_price_read_only_in_a_third_party_copy_says_so(rep):
+    for row in rep["sources"]:
+        if row["kind"] == "price" and row["basis"].startswith("price"):
+            microsoft = any(h in row["source"] for h in ("://azure.microsoft.com", "://learn.microsoft.com",
+                                                           "://prices.azure.com", "://www.microsoft.com"))
+            assert (row["basis"] == "price") == microsoft, row

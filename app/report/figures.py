@@ -12,7 +12,8 @@ the figures a report used into its JSON ``sources`` list, one row per figure:
 ``{"id", "kind", "value", "unit", "source", "checked", "basis", "note"}`` where ``kind`` is
 ``price``, ``assumption``, ``sla``, ``durability`` or ``timing`` and ``basis`` says how far
 the figure can be trusted: ``microsoft``, ``unverified`` or ``seed`` (see the head of
-``app/slas.yaml``); for prices ``price`` (a Microsoft page or retail-feed copy), ``estimate``,
+``app/slas.yaml``); for prices ``price`` (read on a Microsoft page or feed), ``price (third-party copy)``
+(read only in someone else's copy of Microsoft's retail feed), ``estimate``,
 ``assumption`` (a usage assumption) or ``override`` (``report.price_overrides``); ``config`` for
 an SLA the config sets.
 """
@@ -25,6 +26,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlparse
 
 SLAS_FILE = Path(__file__).resolve().parents[1] / "slas.yaml"
 BASES = ("microsoft", "unverified", "seed")
@@ -120,7 +122,12 @@ def _price_basis(p: dict[str, Any]) -> str:
         return "override"
     if p["key"].startswith("assume."):
         return "assumption"
-    return "estimate" if p["estimate"] else "price"
+    if p["estimate"]:
+        return "estimate"
+    # a published price read on Microsoft's own page or feed, or only in someone else's copy of that feed
+    # (Microsoft's pricing pages render prices client-side): an approver should see which
+    host = urlparse(str(p.get("source", ""))).hostname or ""
+    return "price" if host == "microsoft.com" or host.endswith((".microsoft.com", ".azure.com")) else "price (third-party copy)"
 
 
 def source_rows(price_rows: list[dict[str, Any]], components: list[dict[str, Any]]) -> list[dict[str, Any]]:
