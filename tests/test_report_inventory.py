@@ -62,7 +62,9 @@ def test_priced_and_free_addresses_are_the_outputs_addresses(tmp_path, path):
     {"network.private": False},
     {"training_data.redundancy": "RA-GRS", "training_data.immutability_days": 7},
     {"release_gate.enabled": True, "release_gate.image": "fraud/scoring:1.0"},
-], ids=["all-keys", "public", "ragrs-worm", "release-gate"])
+    {"backend": {"type": "cloud", "organization": "contoso", "workspace_prefix": "ai",
+                 "workspaces": {"execution_mode": "local"}}},
+], ids=["all-keys", "public", "ragrs-worm", "release-gate", "cloud-workspaces"])
 def test_variants_are_covered_too(tmp_path, changes):
     """Switches that add or remove resources (keys, network, blob_secondary, WORM, the gate) stay covered."""
     from tests.conftest import synth_config
@@ -137,7 +139,7 @@ def test_stacks_and_deployment_order(default_report):
 
 def test_markdown_says_which_order_is_terraform_and_which_is_policy(default_report):
     md = report.render(default_report, "markdown")
-    assert ("Terraform dependency (reads its state): `fraud-prod-shared`. Released after `fraud-prod-eastus` and the "
+    assert ("Terraform dependency (it reads its state with terraform_remote_state): `fraud-prod-shared`. Released after `fraud-prod-eastus` and the "
             "replication gate (release policy, not a Terraform dependency).") in md
     assert "Terraform's order (manifest.json): `fraud-prod-shared` + `fraud-prod-routing` -> " in md
     assert 's1 -. "deploy after (release gate)" .-> s2' in default_report["deployment_diagram"]
@@ -189,3 +191,15 @@ def test_public_network_has_no_network_resources_or_lines(tmp_path):
     kinds = {r["kind"] for s in rep["stacks"] for r in s["resources"]}
     assert not kinds & {"Private endpoint", "Private DNS zone", "Virtual network"}
     assert not any(ln["component"].startswith("Private") for ln in rep["cost"]["lines"])
+
+
+def test_the_cloud_backend_is_described_as_it_reads(tmp_path):
+    """On backend cloud the regions read the shared outputs through tfe_outputs, not its state; the workspaces
+    stack is listed and released first."""
+    path = write_config(tmp_path, backend={"type": "cloud", "organization": "contoso", "workspace_prefix": "ai",
+                                           "workspaces": {"execution_mode": "local"}})
+    rep = build(path)
+    assert "tfe_outputs" in rep["deployment_order"]["rule"] and "from its state" not in rep["deployment_order"]["rule"]
+    assert "tfe_outputs: ids" in rep["deployment_diagram"] and "remote state" not in rep["deployment_diagram"]
+    assert rep["deployment_order"]["sequence"][0] == ["fraud-prod-workspaces"]
+    assert "terraform_remote_state" in build(write_config(tmp_path, "local.yaml"))["deployment_order"]["rule"]

@@ -18,7 +18,7 @@ from app.report.cost import cost
 from app.report.decisions import decisions
 from app.report.diagram import deployment, replication, topology
 from app.report.figures import source_rows
-from app.report.inventory import deployment_order, stacks
+from app.report.inventory import deployment_order, reads_shared, stacks
 from app.report.prices import PriceBook, check_overrides, load_prices
 from app.report.recovery import durability, rpo_rto
 from app.report.synthesized import Output, synthesize
@@ -74,10 +74,10 @@ def build(cfg: PlatformConfig, prices_doc: dict[str, Any] | None = None, output:
                         "rto_minutes": cfg.targets.rto_minutes},
         },
         "stacks": all_stacks,
-        "deployment_order": deployment_order(all_stacks),
+        "deployment_order": deployment_order(all_stacks, reads_shared(cfg)),
         "topology": topo,
         "diagram": replication(cfg, topo),
-        "deployment_diagram": deployment(all_stacks),
+        "deployment_diagram": deployment(all_stacks, "tfe_outputs: ids" if cfg.backend.type == "cloud" else "remote state: ids"),
         "availability": avail,
         "rpo_rto": rpo_rto(cfg, out.built, avail),
         "durability": durability(cfg),

@@ -33,11 +33,15 @@ SOURCES = {
     "storage": "https://azure.microsoft.com/pricing/details/storage/blobs/",
     "eventgrid": "https://azure.microsoft.com/pricing/details/event-grid/",
     "managed_network": "https://learn.microsoft.com/azure/ai-foundry/how-to/configure-managed-network#pricing",
+    "hcp": "https://www.hashicorp.com/products/terraform/pricing",
 }
 
 # charge key (the Terraform type, or "azapi_resource:<ARM type>") -> (reason, source)
 NOT_CHARGED: dict[str, tuple[str, str]] = {
     "azurerm_resource_group": ("a container for resources: no charge of its own", SOURCES["rbac"]),
+    # the optional workspaces stack (backend.workspaces): HCP Terraform objects, not Azure resources
+    **{t: ("an HCP Terraform object, not an Azure resource: HCP Terraform bills by its own plan, not Azure",
+           SOURCES["hcp"]) for t in ("tfe_project", "tfe_workspace", "tfe_workspace_settings", "tfe_agent_pool")},
     "azurerm_role_assignment": ("Azure RBAC has no charge", SOURCES["rbac"]),
     "azurerm_management_lock": ("management locks have no charge", SOURCES["rbac"]),
     "azurerm_user_assigned_identity": ("managed identities have no charge", SOURCES["identity"]),

@@ -142,7 +142,7 @@ def _box(r: dict[str, Any], primary: str, red: str, ids: dict[str, str], indent:
     return f'{indent}{ids[r["region"]]}{open_}{"<br/>".join(parts)}{close}'
 
 
-def deployment(all_stacks: list[dict[str, Any]]) -> str:
+def deployment(all_stacks: list[dict[str, Any]], label: str = "remote state: ids") -> str:
     """The deployment order as a small left-to-right flowchart: one node per stack, an edge per dependency."""
     ids = {s["name"]: f"s{i}" for i, s in enumerate(all_stacks)}
     lines = ["flowchart LR"]
@@ -152,7 +152,7 @@ def deployment(all_stacks: list[dict[str, Any]]) -> str:
         lines.append(f'  {ids[s["name"]]}["{_mm(s["name"])} ({where}){note}"]')
     for s in all_stacks:  # solid: a Terraform dependency (manifest.json); dotted: the release policy's order
         for dep in s["depends_on"]:
-            lines.append(f'  {ids[dep]} -- "remote state: ids" --> {ids[s["name"]]}')
+            lines.append(f'  {ids[dep]} -- "{label}" --> {ids[s["name"]]}')
         for before in s["deploy_after"]:
             lines.append(f'  {ids[before]} -. "deploy after (release gate)" .-> {ids[s["name"]]}')
     return "\n".join(lines) + "\n"

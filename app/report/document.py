@@ -74,7 +74,7 @@ def blocks(rep: dict[str, Any]) -> list[Block]:
     for s in rep["stacks"]:
         out.append(("h", 3, f"{s['name']} ({s['location']})"))
         out.append(("p", f"Role: {s['role']}."
-                    + (f" Terraform dependency (reads its state): {', '.join(f'`{d}`' for d in s['depends_on'])}."
+                    + (f" Terraform dependency (it {order['reads']}): {', '.join(f'`{d}`' for d in s['depends_on'])}."
                        if s["depends_on"] else " No Terraform dependency on another stack.")
                     + (f" Released after {', '.join(f'`{d}`' for d in s['deploy_after'])} and the replication gate "
                        "(release policy, not a Terraform dependency)." if s["deploy_after"] else "")))

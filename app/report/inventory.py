@@ -195,7 +195,16 @@ def scopes(cfg: PlatformConfig) -> dict[str, tuple[str, str]]:
     out.update({namer.stack(loc): ("region", loc) for loc in cfg.hub_regions})
     if cfg.routing is not None:
         out[namer.stack("routing")] = ("routing", "global")
+    if getattr(cfg.backend, "workspaces", None) is not None:  # backend.type: cloud with workspaces as code
+        out[namer.stack("workspaces")] = ("workspaces", "global")
     return out
+
+
+def reads_shared(cfg: PlatformConfig) -> str:
+    """How a region stack reads the shared stack's outputs: the cloud backend's tfe_outputs reads outputs only."""
+    if getattr(cfg.backend, "type", None) == "cloud":
+        return "reads its outputs with tfe_outputs (outputs only, not its state)"
+    return "reads its state with terraform_remote_state"
 
 
 def release_after(cfg: PlatformConfig) -> dict[str, list[str]]:
@@ -216,6 +225,8 @@ def stacks(cfg: PlatformConfig, out: Output) -> list[dict[str, Any]]:
             role = "shared; home in the primary region"
         elif scope == "routing":
             role = "failover routing"
+        elif scope == "workspaces":
+            role = "HCP Terraform workspaces of the other stacks (apply it first)"
         else:
             role = ("primary, " if loc == cfg.regions.primary else "secondary, ") + \
                 ("passive" if cfg.is_passive(loc) else "active")
@@ -237,8 +248,9 @@ _GROUP_ORDER = {g: i for i, g in enumerate(("Governance", "Registry", "Data", "D
                                             "Monitoring", "Release", "Routing", "Other"))}
 
 
-def deployment_order(all_stacks: list[dict[str, Any]]) -> dict[str, Any]:
-    """Terraform's waves (from manifest.json) and the release policy's sequence, told apart."""
+def deployment_order(all_stacks: list[dict[str, Any]], reads: str) -> dict[str, Any]:
+    """Terraform's waves (from manifest.json) and the release policy's sequence, told apart; ``reads``: how a region
+    stack reads the shared stack (:func:`reads_shared`)."""
     deps = {s["name"]: set(s["depends_on"]) for s in all_stacks}
     waves: list[list[str]] = []
     done: set[str] = set()
@@ -254,14 +266,17 @@ def deployment_order(all_stacks: list[dict[str, Any]]) -> dict[str, Any]:
         if s["scope"] == "routing":
             independent.append(s["name"])
         else:
-            released.setdefault(0 if s["scope"] == "shared" else 2 if s["deploy_after"] else 1, []).append(s["name"])
+            wave = -1 if s["scope"] == "workspaces" else 0 if s["scope"] == "shared" else 2 if s["deploy_after"] else 1
+            released.setdefault(wave, []).append(s["name"])
+    reads_shared_stack = reads.replace("its", "the shared stack's", 1)
     return {
         "terraform_waves": waves,
         "terraform_dependencies": {s["name"]: s["depends_on"] for s in all_stacks},
         "sequence": [released[w] for w in sorted(released)],
         "independent": independent,
-        "rule": "Terraform needs only what manifest.json records: each region stack reads the shared stack's outputs "
-                "from its state, so shared goes first; nothing else depends on another stack. Deploying the primary "
+        "reads": reads,
+        "rule": f"Terraform needs only what manifest.json records: each region stack {reads_shared_stack}, "
+                "so shared goes first; nothing else depends on another stack. Deploying the primary "
                 "region before the secondaries is the release policy (.github/workflows/release.yml: deploy-primary, "
                 "push, the replication gate, then deploy-secondary), not a Terraform dependency; routing needs no "
                 "other stack's state",
