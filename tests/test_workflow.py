@@ -493,17 +493,23 @@ def _plan_uploads(jobs: dict[str, Any], name: str, stack: str) -> dict[tuple[str
     found = {}
     steps = jobs[name].get("steps", [])
     for i, step in enumerate(steps):
-        out = re.search(r"\bterraform plan\b[^\n]*?-out[= ](\S+)", str(step.get("run", "")))
+        run = str(step.get("run", ""))
+        out = re.search(r"\bterraform plan\b[^\n]*?-out[= ](\S+)", run)
         if not out:
             continue
+        planfile = out.group(1)
+        # the file that leaves the job: the plan encrypted (openssl enc ... -in tfplan -out tfplan.enc), else the plan
+        sealed = re.search(rf"^\s*openssl enc (?!-d)[^\n]*-pass env:\w+[^\n]*-in {re.escape(planfile)} -out (\S+)", run, re.M)
+        shipped = sealed.group(1) if sealed else planfile
         wd = _render(step.get("working-directory"), stack)
         for upload in steps[i + 1:]:
             if _uses(upload, "actions/upload-artifact"):
                 w = upload.get("with", {})
                 paths = {_render(line.strip(), stack) for line in str(w.get("path", "")).splitlines() if line.strip()}
-                if f"{wd}/{out.group(1)}" in paths:
-                    found[(_render(w.get("name"), stack), wd)] = {"upload": upload, "planfile": out.group(1),
-                                                                  "paths": paths}
+                if f"{wd}/{shipped}" in paths or f"{wd}/{planfile}" in paths:
+                    found[(_render(w.get("name"), stack), wd)] = {
+                        "upload": upload, "planfile": planfile, "paths": paths,
+                        "sealed": shipped if sealed and f"{wd}/{planfile}" not in paths else None}
     return found
 
 
@@ -524,8 +530,15 @@ def saved_plan_problems(workflow: dict[str, Any], outputs: dict[str, Any]) -> li
             stacks = _stacks_of(job, outputs)
             if not stacks:
                 problems.append(f"{name}: applies a stack that does not come from the synth job")
-            if not re.search(r"terraform init\b[^\n]*-lockfile=readonly", run):
+            lines = [ln.strip() for ln in run.splitlines()]
+            first_apply = next(i for i, ln in enumerate(lines) if ln.startswith("terraform apply"))
+            if not any(re.match(r"terraform init\b.*-lockfile=readonly", ln) for ln in lines[:first_apply]):
                 problems.append(f"{name}: init before the apply may change the providers (-lockfile=readonly)")
+            names = [_render(s.get("with", {}).get("name"), stacks[0] if stacks else "") for s in job["steps"][:index]
+                     if _uses(s, "actions/download-artifact")]
+            if any(n.startswith("tfplan-") for n in names) and "cdktf-out" in names and \
+                    names.index("cdktf-out") > min(i for i, n in enumerate(names) if n.startswith("tfplan-")):
+                problems.append(f"{name}: the synth output is downloaded after the plan and would replace its lock file")
             for args in applies:
                 words = args.split()
                 if "-auto-approve" in words or not words or words[-1].startswith("-"):
@@ -548,6 +561,14 @@ def saved_plan_problems(workflow: dict[str, Any], outputs: dict[str, Any]) -> li
                         w = match["upload"].get("with", {})
                         if match["planfile"] != planfile:
                             problems.append(f"{name}: applies {planfile}, the plan job saved {match['planfile']}")
+                        if not match["sealed"]:
+                            problems.append(f"{name}: the plan of {stack} is uploaded in clear (it holds sensitive values)")
+                        elif not any(re.match(rf"openssl enc -d\b.*-in {re.escape(match['sealed'])} -out "
+                                              rf"{re.escape(planfile)}\b", ln) for ln in lines[:first_apply]):
+                            problems.append(f"{name}: applies {planfile} without decrypting {match['sealed']} first")
+                        if w.get("overwrite") is not True:
+                            problems.append(f"{name}: a re-run of the plan of {stack} cannot replace its artifact "
+                                            "(overwrite: true)")
                         if f"{wd}/.terraform.lock.hcl" not in match["paths"] or w.get("include-hidden-files") is not True:
                             problems.append(f"{name}: the plan of {stack} travels without its .terraform.lock.hcl")
                         days = w.get("retention-days")
@@ -578,6 +599,11 @@ def test_every_apply_applies_the_saved_plan_of_its_stack(default_synth):
     ("kept-long", "kept 90 days"),
     ("init-unlocked", "-lockfile=readonly"),
     ("other-terraform", "TERRAFORM_VERSION"),
+    ("clear-upload", "uploaded in clear"),
+    ("no-decrypt", "without decrypting"),
+    ("no-overwrite", "overwrite: true"),
+    ("init-after-apply", "-lockfile=readonly"),
+    ("synth-after-plan", "would replace its lock file"),
 ])
 def test_the_saved_plan_check_catches_each_way_round_it(default_synth, mutation, expected):
     outputs = _synth_outputs(default_synth)
@@ -610,6 +636,24 @@ def test_the_saved_plan_check_catches_each_way_round_it(default_synth, mutation,
     elif mutation == "other-terraform":
         next(s for s in jobs["deploy-secondary"]["steps"]
              if _uses(s, "hashicorp/setup-terraform"))["with"]["terraform_version"] = "latest"
+    elif mutation == "clear-upload":
+        upload = plan_upload(jobs["plan-shared"])["with"]
+        upload["path"] = upload["path"].replace("tfplan.enc", "tfplan")
+    elif mutation == "no-decrypt":
+        step = apply_step(jobs["deploy-primary"])
+        step["run"] = "\n".join(ln for ln in step["run"].splitlines() if "openssl" not in ln)
+    elif mutation == "no-overwrite":
+        plan_upload(jobs["plan-regions"])["with"].pop("overwrite")
+    elif mutation == "init-after-apply":
+        step = apply_step(jobs["deploy-shared"])
+        lines = step["run"].splitlines()
+        init = next(ln for ln in lines if "terraform init" in ln)
+        step["run"] = "\n".join([ln for ln in lines if ln != init] + [init])
+    elif mutation == "synth-after-plan":
+        steps = jobs["deploy-secondary"]["steps"]
+        synth = next(s for s in steps if s.get("with", {}).get("name") == "cdktf-out")
+        steps.remove(synth)
+        steps.insert(next(i for i, s in enumerate(steps) if "tfplan-" in str(s.get("with", {}).get("name"))) + 1, synth)
     problems = saved_plan_problems(workflow, outputs)
     assert any(expected in p for p in problems), problems
 
