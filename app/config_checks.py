@@ -308,20 +308,28 @@ def _cross_checks(raw: RawConfig) -> tuple[list[Problem], list[Problem]]:
     if len({p.lower() for p in raw.hub.projects}) != len(raw.hub.projects):
         errors.append(Problem(code="duplicate-project", path="hub.projects", value=raw.hub.projects,
                               allowed="each project once, ignoring case (Azure compares names case-insensitively)"))
-    # naming.short_name (at most 16 characters) fits every derived name, even with a 4-letter region code
-    hint_path = "naming.short_name" if raw.naming.short_name else "naming (org/workload/environment)"
+    hint_path = "naming (org/workload/environment)"
+    # The globally unique names built on the stem (org + workload + environment, or naming.short_name, whose schema
+    # maximum of 16 fits every one of them, even with a 4-letter region code): one budget for the stem, the
+    # tightest of them, so every hint asks for the same thing.
+    stem_names = [*([] if raw.registry.name else [("container_registry", namer.container_registry())]),
+                  *([] if raw.training_data.account_name else [("storage_account", namer.storage_account(purpose="data"))]),
+                  *([("key_vault", namer.key_vault_shared("cmk"))] if raw.encryption.customer_managed_keys else []),
+                  *(pair for loc in hub_regions for pair in (("storage_account", namer.storage_account(loc)),
+                                                             ("key_vault", namer.key_vault(loc))))]
+    budget = min(naming.RULES[k].max_length - (len(n) - len(namer.stem)) for k, n in stem_names)
+    stem_path = "naming.short_name" if raw.naming.short_name else hint_path
 
     def unique(kind: str, name: str) -> list[Problem]:
-        """A globally unique name derived from the stem (org + workload + environment, or naming.short_name):
-        a too-long one says by how much, and what to set instead."""
-        found = naming.check(kind, name, hint_path)
+        """A globally unique name derived from the stem: a too-long one says what to set, the same for every name."""
+        found = naming.check(kind, name, stem_path)
         limit = naming.RULES[kind].max_length
         if found and len(name) > limit:
-            over, budget = len(name) - limit, len(namer.stem) - (len(name) - limit)
-            fix = (f"shorten naming.org, naming.workload or naming.environment by {over} character(s) in all, or "
-                   f"set naming.short_name (at most {budget} characters; it replaces all three in the storage "
-                   "account, key vault and registry names)")
-            found = [dataclasses.replace(f, hint=f"{f.hint}, {over} over the limit of {limit}: {fix}") for f in found]
+            fix = (f"shorten naming.org, naming.workload or naming.environment by {len(namer.stem) - budget} "
+                   f"character(s) in all, or set naming.short_name (at most {budget} characters; it replaces all "
+                   "three in the storage account, key vault and registry names)")
+            found = [dataclasses.replace(f, hint=f"{f.hint}, {len(name) - limit} over the limit of {limit}: {fix}")
+                     for f in found]
         return found
 
     errors += (naming.check("container_registry", raw.registry.name, "registry.name") if raw.registry.name

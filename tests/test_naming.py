@@ -92,6 +92,8 @@ def test_a_derived_name_too_long_says_by_how_much_and_what_to_set(tmp_path):
     vaults = [p for p in caught.value.problems if p.value == "kv-contosobnkfrauddetctprod-eus"]
     assert vaults and "7 over the limit of 24" in vaults[0].hint
     assert "set naming.short_name (at most 17 characters" in vaults[0].hint
+    hints = [p.hint for p in caught.value.problems if "naming.short_name" in p.hint]
+    assert len(hints) == 6 and all("by 7 character(s) in all" in h and "(at most 17 characters" in h for h in hints)
     cfg = load_config(DEFAULT_CONFIG, overrides={**over, "naming.short_name": "cbfdprod"})
     assert cfg.namer.key_vault("eastus") == "kv-cbfdprod-eus"
     longest = Namer(org="x", workload="y", environment="z", short_name="s" * 16)  # the schema's maximum
